@@ -1,0 +1,1 @@
+//! Display helpers for evcxr notebooks: images and inline audio.

@@ -1,0 +1,22 @@
+//! gan-core: the AWS DeepComposer "build a custom GAN" lab in Rust.
+//!
+//! The crate is laid out by concern:
+//! - [`roll`]: the piano-roll data model ([`Track`], [`Multitrack`]) and the lab's array layout;
+//! - [`midi`]: reading any standard MIDI file into a roll, melody extraction, writing 4-track MIDI;
+//! - [`data`]: the Bach chorale data set, snippets, windows, the train/eval split and `.npy` I/O;
+//! - [`metrics`]: the lab's music-quality metrics and the usual MuseGAN set;
+//! - [`audio`]: a small plucked-string synthesizer that renders rolls to 16-bit WAV;
+//! - [`plot`]: piano rolls, sample grids, loss curves and metric grids as PNG bytes;
+//! - [`display`]: evcxr (Jupyter) display helpers for images and inline audio.
+
+pub mod audio;
+pub mod data;
+pub mod display;
+pub mod error;
+pub mod metrics;
+pub mod midi;
+pub mod plot;
+pub mod roll;
+
+pub use error::{Error, Result};
+pub use roll::{Multitrack, Track};

@@ -1,0 +1,1 @@
+//! The lab's music-quality metrics and the usual MuseGAN/pypianoroll set.
