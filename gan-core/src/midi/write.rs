@@ -1,0 +1,155 @@
+//! Writing a [`Multitrack`] as a type-1 standard MIDI file.
+//!
+//! Layout: track 0 is the conductor (the tempo from `tempo_bpm`, 4/4 time); then one MIDI track
+//! per roll track, with its name, a program change and its notes. Non-drum tracks take channels
+//! 0, 1, 2, … in order, skipping the drum channel 9 (after 15 they start over); drum tracks play
+//! on channel 9. A note is a run of steps where one pitch sounds with one velocity, so a change
+//! of velocity starts a new note and [`super::read_midi`] gives the roll back as it was, except
+//! that velocities above 127 are written as 127, silent tracks are not read back, and the roll
+//! read back ends with its last note. All tracks end at the roll's last step.
+
+use std::path::Path;
+
+use midly::num::{u15, u24, u28, u4, u7};
+use midly::{Format, Header, MetaMessage, MidiMessage, Smf, Timing, TrackEvent, TrackEventKind};
+
+use super::read::{DRUM_CHANNEL, MAX_STEPS};
+use super::MidiError;
+use crate::error::write_atomic;
+use crate::roll::{Multitrack, Track};
+
+/// Ticks per quarter note in written files (a multiple of 4, 3 and 5).
+pub const WRITE_PPQ: u16 = 480;
+
+/// The channels non-drum tracks take in turn: all but the drum channel.
+const MELODIC_CHANNELS: [u8; 15] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15];
+
+/// Encodes `multitrack` as the bytes of a type-1 MIDI file.
+pub fn write_midi(multitrack: &Multitrack) -> Result<Vec<u8>, MidiError> {
+    let resolution = multitrack.resolution;
+    if resolution == 0 || usize::from(WRITE_PPQ) % resolution != 0 {
+        return Err(MidiError::Resolution(resolution));
+    }
+    let steps = multitrack.len();
+    if steps > MAX_STEPS {
+        return Err(MidiError::TooLong {
+            steps: steps as u128,
+            max: MAX_STEPS,
+        });
+    }
+    let ticks_per_step = (usize::from(WRITE_PPQ) / resolution) as u32;
+    let end = steps as u32 * ticks_per_step;
+
+    let mut smf = Smf::new(Header::new(
+        Format::Parallel,
+        Timing::Metrical(u15::new(WRITE_PPQ)),
+    ));
+    smf.tracks.push(conductor(multitrack.tempo_bpm, end)?);
+    let mut melodic = MELODIC_CHANNELS.iter().cycle();
+    for track in &multitrack.tracks {
+        let channel = match track.is_drum {
+            true => DRUM_CHANNEL,
+            false => melodic.next().copied().unwrap_or(0),
+        };
+        smf.tracks
+            .push(note_track(track, channel, ticks_per_step, end)?);
+    }
+    let mut bytes = Vec::new();
+    smf.write_std(&mut bytes)
+        .map_err(|e| MidiError::Encode(e.to_string()))?;
+    Ok(bytes)
+}
+
+/// Writes `multitrack` to a MIDI file at `path`, atomically; errors name the file.
+pub fn write_midi_file(path: impl AsRef<Path>, multitrack: &Multitrack) -> crate::Result<()> {
+    let path = path.as_ref();
+    let bytes = write_midi(multitrack).map_err(|e| e.in_file(path))?;
+    write_atomic(path, &bytes)
+}
+
+/// The conductor track: tempo and a 4/4 time signature.
+fn conductor(tempo_bpm: f64, end: u32) -> Result<Vec<TrackEvent<'static>>, MidiError> {
+    let us_per_beat = (60e6 / tempo_bpm).round();
+    if !(1.0..=f64::from(u24::max_value().as_int())).contains(&us_per_beat) {
+        return Err(MidiError::Tempo(tempo_bpm));
+    }
+    let meta = |delta: u32, m| TrackEvent {
+        delta: u28::new(delta),
+        kind: TrackEventKind::Meta(m),
+    };
+    Ok(vec![
+        meta(0, MetaMessage::Tempo(u24::new(us_per_beat as u32))),
+        // 4/4: numerator 4, denominator 2^2, 24 MIDI clocks per click, 8 32nds per beat.
+        meta(0, MetaMessage::TimeSignature(4, 2, 24, 8)),
+        meta(end, MetaMessage::EndOfTrack),
+    ])
+}
+
+/// One roll track as MIDI events on `channel`.
+fn note_track(
+    track: &Track,
+    channel: u8,
+    ticks_per_step: u32,
+    end: u32,
+) -> Result<Vec<TrackEvent<'_>>, MidiError> {
+    if track.program > 127 {
+        return Err(MidiError::Program {
+            track: track.name.clone(),
+            program: track.program,
+        });
+    }
+    let channel = u4::new(channel);
+    // (tick, 0 for note-off / 1 for note-on, pitch, velocity): sorting puts offs before ons.
+    let mut notes: Vec<(u32, u8, u8, u8)> = Vec::new();
+    for (pitch, column) in track.pianoroll.columns().into_iter().enumerate() {
+        let mut open: Option<(usize, u8)> = None;
+        for (t, &v) in column.iter().chain(std::iter::once(&0)).enumerate() {
+            if open.is_some_and(|(_, vel)| vel != v) {
+                if let Some((start, vel)) = open.take() {
+                    let (on, off) = (start as u32, t as u32);
+                    let vel = vel.min(127);
+                    notes.push((on * ticks_per_step, 1, pitch as u8, vel));
+                    notes.push((off * ticks_per_step, 0, pitch as u8, 0));
+                }
+            }
+            if open.is_none() && v > 0 {
+                open = Some((t, v));
+            }
+        }
+    }
+    notes.sort_unstable();
+
+    let mut events = vec![
+        TrackEvent {
+            delta: u28::new(0),
+            kind: TrackEventKind::Meta(MetaMessage::TrackName(track.name.as_bytes())),
+        },
+        TrackEvent {
+            delta: u28::new(0),
+            kind: TrackEventKind::Midi {
+                channel,
+                message: MidiMessage::ProgramChange {
+                    program: u7::new(track.program),
+                },
+            },
+        },
+    ];
+    let mut now = 0;
+    for (tick, kind, pitch, vel) in notes {
+        let (key, vel) = (u7::new(pitch), u7::new(vel));
+        let message = match kind {
+            0 => MidiMessage::NoteOff { key, vel },
+            _ => MidiMessage::NoteOn { key, vel },
+        };
+        events.push(TrackEvent {
+            delta: u28::new(tick - now),
+            kind: TrackEventKind::Midi { channel, message },
+        });
+        now = tick;
+    }
+    events.push(TrackEvent {
+        delta: u28::new(end.saturating_sub(now)),
+        kind: TrackEventKind::Meta(MetaMessage::EndOfTrack),
+    });
+    Ok(events)
+}

@@ -1,0 +1,240 @@
+//! Writing multitracks as MIDI: the file layout, round trips through our reader, and refusals.
+
+use gan_core::error::Error;
+use gan_core::midi::{read_midi, read_midi_file, write_midi, write_midi_file, MidiError};
+use gan_core::roll::{Multitrack, Track, N_PITCHES};
+use midly::{Format, MetaMessage, Smf, Timing, TrackEventKind};
+use ndarray::Array2;
+
+/// A roll of `steps` steps with the notes (pitch, first step, end step, velocity).
+fn roll(steps: usize, notes: &[(usize, usize, usize, u8)]) -> Array2<u8> {
+    let mut out = Array2::zeros((steps, N_PITCHES));
+    for &(pitch, start, end, vel) in notes {
+        for t in start..end {
+            out[[t, pitch]] = vel;
+        }
+    }
+    out
+}
+
+/// Four voices at 4 steps per beat: notes touch the last step, a pitch repeats after one silent
+/// step, a velocity changes under a held pitch, and two voices share a pitch.
+fn chorale() -> Multitrack {
+    let steps = 16;
+    Multitrack::new(
+        4,
+        100.0,
+        vec![
+            Track::new(
+                "Soprano",
+                0,
+                roll(steps, &[(72, 0, 4, 100), (72, 5, 9, 100), (74, 9, 16, 90)]),
+            ),
+            Track::new("Alto", 0, roll(steps, &[(67, 0, 8, 80), (67, 8, 16, 110)])),
+            Track::new(
+                "Tenor",
+                0,
+                roll(steps, &[(64, 0, 1, 100), (64, 2, 3, 100), (67, 15, 16, 1)]),
+            ),
+            Track::new("Bass", 0, roll(steps, &[(48, 0, 15, 127), (60, 3, 6, 60)])),
+        ],
+    )
+}
+
+/// A drum track, a program and a finer grid.
+fn band() -> Multitrack {
+    let mut drums = Track::new(
+        "Drums",
+        0,
+        roll(48, &[(36, 0, 1, 120), (38, 24, 25, 100), (42, 47, 48, 70)]),
+    );
+    drums.is_drum = true;
+    Multitrack::new(
+        24,
+        120.0,
+        vec![
+            Track::new(
+                "Strings",
+                48,
+                roll(48, &[(55, 1, 47, 64), (59, 23, 24, 64)]),
+            ),
+            drums,
+            Track::new("Flute", 73, roll(48, &[(84, 0, 48, 100)])),
+        ],
+    )
+}
+
+/// One step per beat, single-step notes at both ends.
+fn sparse() -> Multitrack {
+    Multitrack::new(
+        1,
+        75.0,
+        vec![Track::new(
+            "Bell",
+            14,
+            roll(5, &[(0, 0, 1, 1), (127, 4, 5, 127)]),
+        )],
+    )
+}
+
+#[test]
+fn written_rolls_read_back_identically() {
+    for mt in [chorale(), band(), sparse()] {
+        let bytes = write_midi(&mt).unwrap();
+        let back = read_midi(&bytes, mt.resolution).unwrap();
+        assert_eq!(back, mt, "resolution {}", mt.resolution);
+    }
+}
+
+#[test]
+fn the_file_is_type_1_at_480_ppq_with_a_conductor_track() {
+    let bytes = write_midi(&chorale()).unwrap();
+    let smf = Smf::parse(&bytes).unwrap();
+    assert_eq!(smf.header.format, Format::Parallel);
+    assert_eq!(smf.header.timing, Timing::Metrical(480.into()));
+    assert_eq!(smf.tracks.len(), 5);
+    let conductor: Vec<_> = smf.tracks[0].iter().map(|e| e.kind).collect();
+    assert!(conductor.contains(&TrackEventKind::Meta(MetaMessage::Tempo(600_000.into()))));
+    assert!(
+        conductor.contains(&TrackEventKind::Meta(MetaMessage::TimeSignature(
+            4, 2, 24, 8
+        )))
+    );
+    // Every track ends at the 16th step: 16 x 120 ticks.
+    for track in &smf.tracks {
+        let end: u32 = track.iter().map(|e| e.delta.as_int()).sum();
+        assert_eq!(end, 16 * 120);
+        assert_eq!(
+            track.last().map(|e| e.kind),
+            Some(TrackEventKind::Meta(MetaMessage::EndOfTrack))
+        );
+    }
+    // The soprano's repeated C5 is two notes: on at 0, off at 480, on at 600, off at 1080.
+    let mut tick = 0;
+    let mut c5 = Vec::new();
+    for e in &smf.tracks[1] {
+        tick += e.delta.as_int();
+        if let TrackEventKind::Midi { message, .. } = e.kind {
+            match message {
+                midly::MidiMessage::NoteOn { key, vel } if key.as_int() == 72 => {
+                    c5.push((tick, vel.as_int()))
+                }
+                midly::MidiMessage::NoteOff { key, .. } if key.as_int() == 72 => c5.push((tick, 0)),
+                _ => {}
+            }
+        }
+    }
+    assert_eq!(c5, [(0, 100), (480, 0), (600, 100), (1080, 0)]);
+}
+
+/// The channels of the note events of each written track after the conductor.
+fn channels(mt: &Multitrack) -> Vec<u8> {
+    let bytes = write_midi(mt).unwrap();
+    let smf = Smf::parse(&bytes).unwrap();
+    smf.tracks[1..]
+        .iter()
+        .map(|t| {
+            let mut chans = t.iter().filter_map(|e| match e.kind {
+                TrackEventKind::Midi { channel, .. } => Some(channel.as_int()),
+                _ => None,
+            });
+            let first = chans.next().unwrap();
+            assert!(chans.all(|c| c == first));
+            first
+        })
+        .collect()
+}
+
+#[test]
+fn non_drum_tracks_take_channels_in_turn_skipping_the_drum_channel() {
+    assert_eq!(channels(&band()), [0, 9, 1]);
+    let many: Vec<Track> = (0..17)
+        .map(|k| Track::new(format!("T{k}"), 0, roll(1, &[(60, 0, 1, 100)])))
+        .collect();
+    assert_eq!(
+        channels(&Multitrack::new(4, 100.0, many)),
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15, 0, 1]
+    );
+}
+
+#[test]
+fn velocities_over_127_are_written_as_127() {
+    let mt = Multitrack::new(
+        4,
+        100.0,
+        vec![Track::new("Loud", 0, roll(4, &[(60, 0, 4, 200)]))],
+    );
+    let back = read_midi(&write_midi(&mt).unwrap(), 4).unwrap();
+    assert_eq!(back.tracks[0].pianoroll, roll(4, &[(60, 0, 4, 127)]));
+}
+
+#[test]
+fn trailing_silence_is_not_kept() {
+    let mt = Multitrack::new(
+        4,
+        100.0,
+        vec![Track::new("Short", 0, roll(8, &[(60, 0, 3, 100)]))],
+    );
+    let back = read_midi(&write_midi(&mt).unwrap(), 4).unwrap();
+    assert_eq!(back, mt.with_len(3));
+}
+
+#[test]
+fn a_resolution_that_does_not_divide_480_is_refused() {
+    for resolution in [0, 7, 960] {
+        let mut mt = sparse();
+        mt.resolution = resolution;
+        let err = write_midi(&mt).unwrap_err();
+        assert!(
+            matches!(err, MidiError::Resolution(r) if r == resolution),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("must divide 480"), "{err}");
+    }
+}
+
+#[test]
+fn a_tempo_midi_cannot_store_is_refused() {
+    for bpm in [0.0, -100.0, f64::NAN, f64::INFINITY, 3.0, 1e9] {
+        let mut mt = sparse();
+        mt.tempo_bpm = bpm;
+        let err = write_midi(&mt).unwrap_err();
+        assert!(matches!(err, MidiError::Tempo(_)), "{bpm}: {err:?}");
+    }
+    // The extremes that fit: 60000000 bpm is 1 us per beat.
+    for bpm in [3.6, 60e6] {
+        let mut mt = sparse();
+        mt.tempo_bpm = bpm;
+        assert!(write_midi(&mt).is_ok(), "{bpm}");
+    }
+}
+
+#[test]
+fn a_program_over_127_is_refused() {
+    let mut mt = sparse();
+    mt.tracks[0].program = 128;
+    let err = write_midi(&mt).unwrap_err();
+    assert!(
+        err.to_string().contains("\"Bell\" has program 128"),
+        "{err}"
+    );
+}
+
+#[test]
+fn files_are_written_and_errors_name_the_file() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("midi_write_files");
+    let _ = std::fs::remove_dir_all(&dir);
+    let path = dir.join("nested").join("chorale.mid");
+    write_midi_file(&path, &chorale()).unwrap();
+    assert_eq!(read_midi_file(&path, 4).unwrap(), chorale());
+
+    let mut bad = chorale();
+    bad.resolution = 7;
+    let err = write_midi_file(dir.join("bad.mid"), &bad).unwrap_err();
+    match &err {
+        Error::Midi(e) => assert!(matches!(e.root(), MidiError::Resolution(7)), "{e:?}"),
+        other => panic!("expected a MIDI error, got {other:?}"),
+    }
+    assert!(err.to_string().contains("bad.mid"), "{err}");
+    assert!(!dir.join("bad.mid").exists());
+}
