@@ -1,1 +1,0 @@
-//! The lab's music-quality metrics and the usual MuseGAN/pypianoroll set.
