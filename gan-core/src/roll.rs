@@ -224,16 +224,20 @@ impl Multitrack {
                 let roll = array
                     .index_axis(Axis(2), k)
                     .mapv(|x| if x > 0.0 { 100u8 } else { 0 });
-                let name = if n == N_TRACKS {
-                    VOICE_NAMES[k].to_string()
-                } else {
-                    format!("Track {}", k + 1)
-                };
+                let name = track_name(k, n);
                 debug_assert_eq!(roll.nrows(), steps);
                 Track::new(name, 0, roll)
             })
             .collect();
         Ok(Multitrack::new(resolution, tempo_bpm, tracks))
+    }
+}
+
+/// The display name of track `k` of `n`: the voice names for four tracks, else "Track k+1".
+pub fn track_name(k: usize, n: usize) -> String {
+    match n {
+        N_TRACKS => VOICE_NAMES[k].to_string(),
+        _ => format!("Track {}", k + 1),
     }
 }
 

@@ -10,7 +10,7 @@ use super::masks::PitchMasks;
 use super::notes::{DEFAULT_MIN_NOTE_STEPS, DEFAULT_POLYPHONY_THRESHOLD};
 use super::{bars, lab, notes, scale};
 use crate::error::ShapeError;
-use crate::roll::{N_TRACKS, VOICE_NAMES};
+use crate::roll::track_name;
 
 /// The tunable parameters of [`MetricSet::compute_with`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -124,12 +124,7 @@ impl MetricSet {
     /// "Track 1", "Track 2", ...
     pub fn track_names(&self) -> Vec<String> {
         let n = self.tracks();
-        (0..n)
-            .map(|k| match n {
-                N_TRACKS => VOICE_NAMES[k].to_string(),
-                _ => format!("Track {}", k + 1),
-            })
-            .collect()
+        (0..n).map(|k| track_name(k, n)).collect()
     }
 
     /// A plain-text table: one row per metric, one column per track, 3 decimals, NaN as "n/a".
