@@ -1,1 +1,244 @@
-//! Display helpers for evcxr notebooks: images and inline audio.
+//! Display helpers for evcxr (Rust Jupyter) notebooks: images, HTML, inline audio and downloads.
+//!
+//! evcxr shows a cell's value richly when its type has an `evcxr_display(&self)` method that
+//! prints `EVCXR_BEGIN_CONTENT <mime>`, the data, and `EVCXR_END_CONTENT`. A cell shows one
+//! block per MIME type, so use [`gallery`] to show several images from one cell.
+//!
+//! ```no_run
+//! # fn demo(roll: &gan_core::Multitrack) -> gan_core::Result<()> {
+//! use gan_core::{display, plot};
+//! display::png(plot::pianoroll_png(roll)?).evcxr_display();
+//! display::audio_of(roll)?.evcxr_display();
+//! # Ok(()) }
+//! ```
+
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
+
+use crate::audio::{wav_bytes, AudioError, SynthConfig};
+use crate::roll::Multitrack;
+
+/// PNG image bytes that evcxr shows as an image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Png(pub Vec<u8>);
+
+/// An HTML fragment that evcxr shows rendered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Html(pub String);
+
+/// WAV file bytes that evcxr shows as an audio player.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Audio(pub Vec<u8>);
+
+/// Wraps PNG bytes (e.g. from [`crate::plot`]) for display.
+pub fn png(bytes: Vec<u8>) -> Png {
+    Png(bytes)
+}
+
+/// Wraps an HTML fragment for display.
+pub fn html(fragment: impl Into<String>) -> Html {
+    Html(fragment.into())
+}
+
+/// Wraps WAV bytes (e.g. from [`wav_bytes`]) for display as an audio player.
+pub fn audio(wav: Vec<u8>) -> Audio {
+    Audio(wav)
+}
+
+/// Renders the roll with the default synthesizer, for display as an audio player.
+pub fn audio_of(roll: &Multitrack) -> Result<Audio, AudioError> {
+    Ok(Audio(wav_bytes(roll, &SynthConfig::default())?))
+}
+
+/// Several PNG images with captions, side by side (wrapping), in one HTML block.
+pub fn gallery<C: AsRef<str>, B: AsRef<[u8]>>(images: &[(C, B)]) -> Html {
+    let figures: String = images
+        .iter()
+        .map(|(caption, bytes)| {
+            let caption = escape_html(caption.as_ref());
+            format!(
+                "<figure style=\"margin:0\">{}<figcaption style=\"text-align:center\">{caption}</figcaption></figure>",
+                img_tag(bytes.as_ref(), &caption)
+            )
+        })
+        .collect();
+    Html(format!(
+        "<div style=\"display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start\">{figures}</div>"
+    ))
+}
+
+/// A link that downloads `bytes` as a file named `file_name` with the given MIME type.
+pub fn download(file_name: &str, mime: &str, bytes: &[u8]) -> Html {
+    let name = escape_html(file_name);
+    Html(format!(
+        "<a download=\"{name}\" href=\"{}\">Download {name}</a>",
+        data_url(&escape_html(mime), bytes)
+    ))
+}
+
+/// A link that downloads MIDI file bytes as `file_name`.
+pub fn midi_download(file_name: &str, bytes: &[u8]) -> Html {
+    download(file_name, "audio/midi", bytes)
+}
+
+impl Png {
+    /// The evcxr content block showing the image.
+    pub fn to_evcxr(&self) -> String {
+        evcxr_block("image/png", &BASE64.encode(&self.0))
+    }
+
+    /// Prints the content block; evcxr calls this to show the value.
+    pub fn evcxr_display(&self) {
+        print!("{}", self.to_evcxr());
+    }
+
+    /// An HTML `<img>` tag with the image inline.
+    pub fn to_html(&self) -> String {
+        img_tag(&self.0, "")
+    }
+}
+
+impl Html {
+    /// The evcxr content block showing the fragment.
+    pub fn to_evcxr(&self) -> String {
+        evcxr_block("text/html", &self.0)
+    }
+
+    /// Prints the content block; evcxr calls this to show the value.
+    pub fn evcxr_display(&self) {
+        print!("{}", self.to_evcxr());
+    }
+}
+
+impl Audio {
+    /// An HTML `<audio>` player with the WAV data inline.
+    pub fn to_html(&self) -> String {
+        format!(
+            "<audio controls src=\"{}\"></audio>",
+            data_url("audio/wav", &self.0)
+        )
+    }
+
+    /// The evcxr content block showing the player.
+    pub fn to_evcxr(&self) -> String {
+        evcxr_block("text/html", &self.to_html())
+    }
+
+    /// Prints the content block; evcxr calls this to show the value.
+    pub fn evcxr_display(&self) {
+        print!("{}", self.to_evcxr());
+    }
+}
+
+/// The text evcxr reads as rich output of one MIME type.
+fn evcxr_block(mime: &str, data: &str) -> String {
+    format!("EVCXR_BEGIN_CONTENT {mime}\n{data}\nEVCXR_END_CONTENT\n")
+}
+
+/// A `data:` URL holding `bytes` base64-encoded.
+fn data_url(mime: &str, bytes: &[u8]) -> String {
+    format!("data:{mime};base64,{}", BASE64.encode(bytes))
+}
+
+/// An `<img>` tag with PNG bytes inline; `alt` must already be escaped.
+fn img_tag(png: &[u8], alt: &str) -> String {
+    format!("<img src=\"{}\" alt=\"{alt}\">", data_url("image/png", png))
+}
+
+/// Escapes text for use in HTML content and attribute values.
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The base64 payloads of every `base64,` data URL in `html`, decoded.
+    fn data_urls(html: &str) -> Vec<Vec<u8>> {
+        html.split("base64,")
+            .skip(1)
+            .map(|rest| {
+                let end = rest.find('"').expect("closing quote");
+                BASE64.decode(&rest[..end]).expect("valid base64")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn png_block_carries_the_bytes_in_base64() {
+        let bytes = vec![0x89, b'P', b'N', b'G', 0, 255, 7];
+        let block = png(bytes.clone()).to_evcxr();
+        let body = block
+            .strip_prefix("EVCXR_BEGIN_CONTENT image/png\n")
+            .and_then(|b| b.strip_suffix("\nEVCXR_END_CONTENT\n"))
+            .expect("evcxr framing");
+        assert_eq!(BASE64.decode(body).unwrap(), bytes);
+    }
+
+    #[test]
+    fn html_block_is_raw() {
+        let block = html("<b>hi</b>").to_evcxr();
+        assert_eq!(
+            block,
+            "EVCXR_BEGIN_CONTENT text/html\n<b>hi</b>\nEVCXR_END_CONTENT\n"
+        );
+    }
+
+    #[test]
+    fn audio_is_an_inline_wav_player() {
+        let wav = b"RIFF....WAVEfmt ".to_vec();
+        let player = audio(wav.clone()).to_html();
+        assert!(player.starts_with("<audio controls src=\"data:audio/wav;base64,"));
+        assert!(player.ends_with("\"></audio>"));
+        assert_eq!(data_urls(&player), vec![wav]);
+        assert!(audio(vec![1])
+            .to_evcxr()
+            .starts_with("EVCXR_BEGIN_CONTENT text/html\n<audio"));
+    }
+
+    #[test]
+    fn audio_of_renders_a_wav() {
+        let roll = Multitrack::new(4, 100.0, vec![crate::Track::silent("S", 0, 4)]);
+        let player = audio_of(&roll).unwrap().to_html();
+        let wav = &data_urls(&player)[0];
+        assert_eq!(&wav[..4], b"RIFF");
+        assert_eq!(&wav[8..12], b"WAVE");
+    }
+
+    #[test]
+    fn gallery_holds_every_image_with_its_escaped_caption() {
+        let a = vec![1u8, 2, 3];
+        let b = vec![9u8; 40];
+        let page = gallery(&[("real <1>", &a), ("fake & \"2\"", &b)]).0;
+        assert_eq!(data_urls(&page), vec![a, b]);
+        assert_eq!(page.matches("<figure").count(), 2);
+        assert!(
+            page.contains("<figcaption style=\"text-align:center\">real &lt;1&gt;</figcaption>")
+        );
+        assert!(page.contains("fake &amp; &quot;2&quot;"));
+        assert!(!page.contains("<1>"));
+    }
+
+    #[test]
+    fn download_link_names_the_file_and_carries_the_bytes() {
+        let midi = b"MThd\0\0\0\x06".to_vec();
+        let link = midi_download("chorale \"1\".mid", &midi).0;
+        assert!(link.starts_with(
+            "<a download=\"chorale &quot;1&quot;.mid\" href=\"data:audio/midi;base64,"
+        ));
+        assert!(link.ends_with(">Download chorale &quot;1&quot;.mid</a>"));
+        assert_eq!(data_urls(&link), vec![midi]);
+    }
+}
