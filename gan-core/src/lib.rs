@@ -19,4 +19,4 @@ pub mod plot;
 pub mod roll;
 
 pub use error::{Error, Result};
-pub use roll::{Multitrack, Track};
+pub use roll::{Multitrack, Note, Track};

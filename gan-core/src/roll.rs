@@ -21,6 +21,19 @@ pub const DEFAULT_TEMPO_BPM: f64 = 100.0;
 /// The names of the four voices, in track order.
 pub const VOICE_NAMES: [&str; N_TRACKS] = ["Soprano", "Alto", "Tenor", "Bass"];
 
+/// One note: a pitch sounding with one velocity over the time steps `start..end`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Note {
+    /// The MIDI pitch (69 is A4, 440 Hz).
+    pub pitch: u8,
+    /// The first time step of the note.
+    pub start: usize,
+    /// One past the note's last time step.
+    pub end: usize,
+    /// The note's velocity (1..=127).
+    pub velocity: u8,
+}
+
 /// One instrument's piano roll: velocities on a (time, 128 pitches) grid, 0 meaning silent.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Track {
@@ -68,6 +81,32 @@ impl Track {
     /// The number of (step, pitch) cells that sound.
     pub fn note_steps(&self) -> usize {
         self.pianoroll.iter().filter(|&&v| v > 0).count()
+    }
+
+    /// The notes, ordered by start then pitch: a run of consecutive steps where one pitch sounds
+    /// with one velocity is one note, so a change of velocity starts a new note. Velocities
+    /// above 127 are capped.
+    pub fn notes(&self) -> Vec<Note> {
+        let mut out = Vec::new();
+        for (pitch, column) in self.pianoroll.columns().into_iter().enumerate() {
+            let mut open: Option<(usize, u8)> = None;
+            for (t, &v) in column.iter().chain(std::iter::once(&0)).enumerate() {
+                if let Some((start, velocity)) = open.filter(|&(_, vel)| vel != v) {
+                    out.push(Note {
+                        pitch: pitch as u8,
+                        start,
+                        end: t,
+                        velocity: velocity.min(127),
+                    });
+                    open = None;
+                }
+                if open.is_none() && v > 0 {
+                    open = Some((t, v));
+                }
+            }
+        }
+        out.sort_by_key(|n| (n.start, n.pitch));
+        out
     }
 
     /// The lowest and highest sounding pitch, or `None` for a silent track.
@@ -273,6 +312,32 @@ mod tests {
         let mut roll = Array2::zeros((8, N_PITCHES));
         roll.slice_mut(s![2..5, 60]).fill(90);
         Track::new("Soprano", 0, roll)
+    }
+
+    #[test]
+    fn notes_are_runs_of_one_pitch_and_velocity() {
+        let mut roll = Array2::zeros((10, N_PITCHES));
+        // Pitch 60: a velocity change at step 1, then a rest, then one step.
+        roll[[0, 60]] = 80;
+        roll.slice_mut(s![1..3, 60]).fill(90);
+        roll[[5, 60]] = 200;
+        // Pitch 64 runs to the end of the roll.
+        roll.slice_mut(s![7..10, 64]).fill(100);
+        let note = |pitch, start, end, velocity| Note {
+            pitch,
+            start,
+            end,
+            velocity,
+        };
+        assert_eq!(
+            Track::new("x", 0, roll).notes(),
+            vec![
+                note(60, 0, 1, 80),
+                note(60, 1, 3, 90),
+                note(60, 5, 6, 127),
+                note(64, 7, 10, 100)
+            ]
+        );
     }
 
     #[test]

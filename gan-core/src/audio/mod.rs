@@ -4,11 +4,9 @@
 //! [`wav_bytes`] into an in-memory 16-bit WAV file and [`write_wav`] into a WAV file on disk.
 //! No SoundFont or external program is needed: each note is a few decaying harmonics.
 
-mod notes;
 mod synth;
 mod wav;
 
-pub use notes::{notes, Note};
 pub use synth::{render_samples, SynthConfig};
 pub use wav::{encode_wav, wav_bytes, write_wav};
 

@@ -2,9 +2,9 @@
 
 use std::f64::consts::{FRAC_PI_2, PI};
 
-use super::notes::{notes, Note};
 use super::AudioError;
 use crate::roll::Multitrack;
+use crate::roll::Note;
 
 /// The longest rendering [`render_samples`] accepts, in seconds (one hour).
 const MAX_SECONDS: f64 = 3600.0;
@@ -108,7 +108,7 @@ pub fn render_samples(roll: &Multitrack, config: &SynthConfig) -> Result<Vec<f32
     let mut mix = vec![0.0f64; config.samples(seconds)];
     let voice = Voice::new(config);
     for track in roll.tracks.iter().filter(|t| !t.is_drum) {
-        for note in notes(track) {
+        for note in track.notes() {
             let start = config.samples(note.start as f64 * step_seconds);
             let end = config.samples(note.end as f64 * step_seconds);
             voice.add_note(&note, start, end, &mut mix);

@@ -101,21 +101,14 @@ fn note_track(
     let channel = u4::new(channel);
     // (tick, 0 for note-off / 1 for note-on, pitch, velocity): sorting puts offs before ons.
     let mut notes: Vec<(u32, u8, u8, u8)> = Vec::new();
-    for (pitch, column) in track.pianoroll.columns().into_iter().enumerate() {
-        let mut open: Option<(usize, u8)> = None;
-        for (t, &v) in column.iter().chain(std::iter::once(&0)).enumerate() {
-            if open.is_some_and(|(_, vel)| vel != v) {
-                if let Some((start, vel)) = open.take() {
-                    let (on, off) = (start as u32, t as u32);
-                    let vel = vel.min(127);
-                    notes.push((on * ticks_per_step, 1, pitch as u8, vel));
-                    notes.push((off * ticks_per_step, 0, pitch as u8, 0));
-                }
-            }
-            if open.is_none() && v > 0 {
-                open = Some((t, v));
-            }
-        }
+    for note in track.notes() {
+        notes.push((
+            note.start as u32 * ticks_per_step,
+            1,
+            note.pitch,
+            note.velocity,
+        ));
+        notes.push((note.end as u32 * ticks_per_step, 0, note.pitch, 0));
     }
     notes.sort_unstable();
 

@@ -4,7 +4,6 @@ use plotters::prelude::*;
 
 use super::canvas::{bold, pitch_name, Area, FONT};
 use super::PlotError;
-use crate::audio::notes;
 use crate::roll::Track;
 
 /// The pitch range shown for silent rolls: C4 to B4.
@@ -111,7 +110,8 @@ pub(crate) fn draw_panel(
         PathElement::new(vec![(t as i32, y0), (t as i32, y1)], color)
     }))?;
     chart.draw_series(
-        notes(track)
+        track
+            .notes()
             .into_iter()
             .filter(|n| (lo..=hi).contains(&n.pitch))
             .map(|n| {

@@ -1,0 +1,77 @@
+//! The data set's index (`data/index.json`): one entry per chorale.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::DataError;
+use crate::error::{io_error, Result};
+
+/// The key signature of a chorale, as the score encodes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeySignature {
+    /// The tonic's name, e.g. "F#".
+    pub tonic: String,
+    /// "major" or "minor".
+    pub mode: String,
+    /// Sharps in the signature, negative for flats.
+    pub sharps: i32,
+}
+
+/// One chorale in the index.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChoraleEntry {
+    /// The BWV id, e.g. "bwv269".
+    pub id: String,
+    /// The MIDI file, relative to the data directory.
+    pub file: String,
+    /// The chorale's title.
+    #[serde(default)]
+    pub title: String,
+    /// Its key signature.
+    pub key: KeySignature,
+    /// Length of the pickup (anacrusis) in steps; the first barline is at this step.
+    pub pickup_steps: usize,
+    /// Number of full bars after the pickup.
+    pub bars: usize,
+    /// Total length in steps, pickup included.
+    pub steps: usize,
+}
+
+/// The whole index: the format version, the grid resolution and the chorales.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DatasetIndex {
+    /// The index format's version.
+    pub version: u32,
+    /// Time steps per beat of every file's grid.
+    pub steps_per_beat: usize,
+    /// Where the music came from.
+    pub source: String,
+    /// The chorales, sorted by file name.
+    pub chorales: Vec<ChoraleEntry>,
+}
+
+impl DatasetIndex {
+    /// Reads and checks `index.json` in `dir`.
+    pub fn load(dir: impl AsRef<Path>) -> Result<Self> {
+        let path = dir.as_ref().join("index.json");
+        let text = std::fs::read_to_string(&path).map_err(io_error(&path))?;
+        let bad = |reason: String| DataError::Index {
+            path: path.clone(),
+            reason,
+        };
+        let index: DatasetIndex = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
+        if index.steps_per_beat != crate::roll::STEPS_PER_BEAT {
+            return Err(bad(format!(
+                "steps_per_beat is {}, gan-core expects {}",
+                index.steps_per_beat,
+                crate::roll::STEPS_PER_BEAT
+            ))
+            .into());
+        }
+        if index.chorales.is_empty() {
+            return Err(bad("no chorales listed".into()).into());
+        }
+        Ok(index)
+    }
+}

@@ -1,0 +1,96 @@
+//! The loaded data set: every chorale's four voices as a [`Multitrack`].
+
+use std::path::{Path, PathBuf};
+
+use super::{ChoraleEntry, DataError, DatasetIndex};
+use crate::error::Result;
+use crate::roll::{Multitrack, N_TRACKS, STEPS_PER_BEAT};
+
+/// The data directory: `$GAN_DATA_DIR` if set, else the repository's `data/`.
+pub fn default_dir() -> PathBuf {
+    match std::env::var_os("GAN_DATA_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join("data"),
+    }
+}
+
+/// One chorale: its index entry and its soprano, alto, tenor and bass tracks.
+#[derive(Debug, Clone)]
+pub struct Chorale {
+    /// The chorale's entry in the index.
+    pub entry: ChoraleEntry,
+    /// The four voices at 4 steps per beat.
+    pub roll: Multitrack,
+}
+
+/// The Bach chorale data set, loaded from a data directory.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    /// The directory it was loaded from.
+    pub dir: PathBuf,
+    /// Every chorale, in index order.
+    pub chorales: Vec<Chorale>,
+}
+
+impl Dataset {
+    /// Loads the index and every chorale's MIDI file from `dir`.
+    pub fn load(dir: impl AsRef<Path>) -> Result<Self> {
+        let dir = dir.as_ref().to_path_buf();
+        let index = DatasetIndex::load(&dir)?;
+        let chorales = index
+            .chorales
+            .into_iter()
+            .map(|entry| load_chorale(&dir, entry))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Dataset { dir, chorales })
+    }
+
+    /// Loads the data set from [`default_dir`].
+    pub fn load_default() -> Result<Self> {
+        Self::load(default_dir())
+    }
+
+    /// The number of chorales.
+    pub fn len(&self) -> usize {
+        self.chorales.len()
+    }
+
+    /// Whether there are no chorales.
+    pub fn is_empty(&self) -> bool {
+        self.chorales.is_empty()
+    }
+
+    /// The chorale with this id, e.g. "bwv269".
+    pub fn get(&self, id: &str) -> Option<&Chorale> {
+        self.chorales.iter().find(|c| c.entry.id == id)
+    }
+}
+
+fn load_chorale(dir: &Path, entry: ChoraleEntry) -> Result<Chorale> {
+    let path = dir.join(&entry.file);
+    let roll = crate::midi::read_midi_file(&path, STEPS_PER_BEAT)?;
+    let bad = |reason: String| DataError::Chorale {
+        id: entry.id.clone(),
+        path: path.clone(),
+        reason,
+    };
+    if roll.tracks.len() != N_TRACKS {
+        return Err(bad(format!(
+            "expected 4 voices (S, A, T, B), found {} note tracks",
+            roll.tracks.len()
+        ))
+        .into());
+    }
+    if roll.len() > entry.steps {
+        return Err(bad(format!(
+            "the index says {} steps, the file has {}",
+            entry.steps,
+            roll.len()
+        ))
+        .into());
+    }
+    let roll = roll.with_len(entry.steps);
+    Ok(Chorale { entry, roll })
+}
