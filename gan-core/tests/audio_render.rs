@@ -240,3 +240,20 @@ fn bad_tempo_and_settings_are_errors() {
     let err = wav_bytes(&chorale(), &config).unwrap_err();
     assert!(err.to_string().contains("sample_rate"), "{err}");
 }
+
+#[test]
+fn a_midi_file_renders_to_a_wav_of_its_length() {
+    let dir = std::env::temp_dir().join(format!("gan-core-render-midi-{}", std::process::id()));
+    let (midi, wav) = (dir.join("twinkle.mid"), dir.join("twinkle.wav"));
+    let tune = gan_core::midi::twinkle_twinkle();
+    gan_core::midi::write_midi_file(&midi, &tune).unwrap();
+    let config = gan_core::audio::SynthConfig::default();
+    gan_core::audio::render_midi_file(&midi, &wav, &config).unwrap();
+    let reader = hound::WavReader::open(&wav).unwrap();
+    let seconds = reader.duration() as f64 / reader.spec().sample_rate as f64;
+    let expected = tune.duration_seconds() + config.release_seconds;
+    assert!((seconds - expected).abs() < 1e-3, "{seconds} s vs {expected} s");
+    let err = gan_core::audio::render_midi_file(dir.join("missing.mid"), &wav, &config).unwrap_err();
+    assert!(err.to_string().contains("missing.mid"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -8,7 +8,7 @@ mod synth;
 mod wav;
 
 pub use synth::{render_samples, SynthConfig};
-pub use wav::{encode_wav, wav_bytes, write_wav};
+pub use wav::{encode_wav, render_midi_file, wav_bytes, write_wav, MIDI_RENDER_STEPS_PER_BEAT};
 
 /// What can go wrong rendering audio.
 #[derive(Debug, thiserror::Error)]

@@ -42,3 +42,16 @@ pub fn write_wav(
     let bytes = wav_bytes(roll, config)?;
     crate::error::write_atomic(path, &bytes)
 }
+
+/// Time steps per beat used to render a MIDI file: fine enough for triplets and 32nd notes.
+pub const MIDI_RENDER_STEPS_PER_BEAT: usize = 24;
+
+/// Reads a MIDI file and writes its rendering, atomically, as a WAV file.
+pub fn render_midi_file(
+    midi: impl AsRef<Path>,
+    wav: impl AsRef<Path>,
+    config: &SynthConfig,
+) -> crate::Result<()> {
+    let roll = crate::midi::read_midi_file(midi, MIDI_RENDER_STEPS_PER_BEAT)?;
+    write_wav(wav, &roll, config)
+}

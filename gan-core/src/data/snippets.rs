@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Chorale, DataError, Dataset};
 use crate::error::Result;
+use crate::metrics::MetricSet;
 use crate::roll::{N_PITCHES, N_TRACKS, SNIPPET_STEPS, STEPS_PER_BAR};
 
 /// Which two-bar windows to cut from each chorale.
@@ -83,6 +84,11 @@ impl Dataset {
     /// Cuts snippets from every chorale in index order.
     pub fn snippets(&self, mode: SnippetMode) -> Snippets {
         snippets_of(self.chorales.iter(), mode)
+    }
+
+    /// The metrics of the snippets: the reference that generated samples are compared with.
+    pub fn reference_metrics(&self, mode: SnippetMode) -> Result<MetricSet> {
+        Ok(MetricSet::compute(self.snippets(mode).rolls.view())?)
     }
 
     /// Splits the chorales (not the snippets) into train and eval, deterministically for a given
