@@ -1,18 +1,13 @@
 //! Rendering rolls with the built-in synthesizer: pitch, length, silence, clicks and clipping.
 
+mod support;
+
 use gan_core::audio::{render_samples, wav_bytes, write_wav, AudioError, SynthConfig};
-use gan_core::roll::{Multitrack, Track, N_PITCHES};
-use ndarray::Array2;
+use gan_core::roll::{Multitrack, Track};
 
 /// A track of `steps` steps with the given (pitch, start, end, velocity) notes.
 fn track(steps: usize, notes: &[(usize, usize, usize, u8)]) -> Track {
-    let mut roll = Array2::zeros((steps, N_PITCHES));
-    for &(pitch, start, end, velocity) in notes {
-        for t in start..end {
-            roll[[t, pitch]] = velocity;
-        }
-    }
-    Track::new("voice", 0, roll)
+    Track::new("voice", 0, support::roll(steps, notes))
 }
 
 fn roll_of(tracks: Vec<Track>) -> Multitrack {
@@ -252,8 +247,12 @@ fn a_midi_file_renders_to_a_wav_of_its_length() {
     let reader = hound::WavReader::open(&wav).unwrap();
     let seconds = reader.duration() as f64 / reader.spec().sample_rate as f64;
     let expected = tune.duration_seconds() + config.release_seconds;
-    assert!((seconds - expected).abs() < 1e-3, "{seconds} s vs {expected} s");
-    let err = gan_core::audio::render_midi_file(dir.join("missing.mid"), &wav, &config).unwrap_err();
+    assert!(
+        (seconds - expected).abs() < 1e-3,
+        "{seconds} s vs {expected} s"
+    );
+    let err =
+        gan_core::audio::render_midi_file(dir.join("missing.mid"), &wav, &config).unwrap_err();
     assert!(err.to_string().contains("missing.mid"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }

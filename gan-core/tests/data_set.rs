@@ -135,7 +135,11 @@ fn reference_metrics_describe_four_monophonic_voices() {
         assert_eq!(m.polyphonic_rate, vec![0.0; 4]);
         // Bach moves within a key: most note-steps of a voice fall in the C major scale only
         // when the key is near C, so the rate is well below 1 but above chance (7/12).
-        assert!(m.in_scale_rate.iter().all(|&r| (0.6..0.95).contains(&r)), "{:?}", m.in_scale_rate);
+        assert!(
+            m.in_scale_rate.iter().all(|&r| (0.6..0.95).contains(&r)),
+            "{:?}",
+            m.in_scale_rate
+        );
         // The bass leaps more than the upper voices.
         assert!(m.pitch_range[3] > m.pitch_range[0], "{:?}", m.pitch_range);
     }

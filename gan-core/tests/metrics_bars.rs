@@ -1,10 +1,10 @@
 //! Bar metrics on hand-built rolls: empty bars, pitches, pitch classes and range per bar.
 
-mod metrics_support;
+mod support;
 
 use gan_core::metrics::{empty_bar_rate, pitch_classes_used, pitch_range, pitches_used};
-use metrics_support::{assert_close, note, silent};
 use ndarray::Array4;
+use support::{assert_close, note, silent};
 
 const NAN: f64 = f64::NAN;
 

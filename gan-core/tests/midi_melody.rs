@@ -1,19 +1,10 @@
 //! Melody extraction: the skyline of a two-voice track, track selection, and the automatic pick.
 
-use gan_core::midi::{melody, skyline, Melody, MidiError};
-use gan_core::roll::{Multitrack, Track, N_PITCHES};
-use ndarray::Array2;
+mod support;
 
-/// A roll of `steps` steps with the notes (pitch, first step, end step, velocity).
-fn roll(steps: usize, notes: &[(usize, usize, usize, u8)]) -> Array2<u8> {
-    let mut out = Array2::zeros((steps, N_PITCHES));
-    for &(pitch, start, end, vel) in notes {
-        for t in start..end {
-            out[[t, pitch]] = vel;
-        }
-    }
-    out
-}
+use gan_core::midi::{melody, skyline, Melody, MidiError};
+use gan_core::roll::{Multitrack, Track};
+use support::roll;
 
 /// Melody notes: C4 D4 E4, a rest at steps 6-7, then F4 G4 (two steps each).
 const TUNE: [(usize, usize, usize, u8); 5] = [

@@ -1,11 +1,12 @@
 //! Reading hand-built MIDI bytes: formats, timing, pairing, the grid, and every kind of bad input.
 
+mod support;
+
 use gan_core::error::Error;
 use gan_core::midi::{
     melody, read_midi, read_midi_file, Melody, MidiError, MAX_FILE_BYTES, MAX_STEPS, MAX_TRACKS,
 };
-use gan_core::roll::N_PITCHES;
-use ndarray::Array2;
+use support::roll;
 
 /// A MIDI variable-length quantity.
 fn vlq(mut value: u32) -> Vec<u8> {
@@ -59,17 +60,6 @@ fn track(events: &[(u32, &[u8])], end_delta: u32) -> Vec<u8> {
 fn name_event(name: &str) -> Vec<u8> {
     let mut out = vec![0xff, 0x03, name.len() as u8];
     out.extend(name.as_bytes());
-    out
-}
-
-/// A roll of `steps` steps with the notes (pitch, first step, end step, velocity).
-fn roll(steps: usize, notes: &[(usize, usize, usize, u8)]) -> Array2<u8> {
-    let mut out = Array2::zeros((steps, N_PITCHES));
-    for &(pitch, start, end, vel) in notes {
-        for t in start..end {
-            out[[t, pitch]] = vel;
-        }
-    }
     out
 }
 

@@ -1,21 +1,12 @@
 //! Writing multitracks as MIDI: the file layout, round trips through our reader, and refusals.
 
+mod support;
+
 use gan_core::error::Error;
 use gan_core::midi::{read_midi, read_midi_file, write_midi, write_midi_file, MidiError};
-use gan_core::roll::{Multitrack, Track, N_PITCHES};
+use gan_core::roll::{Multitrack, Track};
 use midly::{Format, MetaMessage, Smf, Timing, TrackEventKind};
-use ndarray::Array2;
-
-/// A roll of `steps` steps with the notes (pitch, first step, end step, velocity).
-fn roll(steps: usize, notes: &[(usize, usize, usize, u8)]) -> Array2<u8> {
-    let mut out = Array2::zeros((steps, N_PITCHES));
-    for &(pitch, start, end, vel) in notes {
-        for t in start..end {
-            out[[t, pitch]] = vel;
-        }
-    }
-    out
-}
+use support::roll;
 
 /// Four voices at 4 steps per beat: notes touch the last step, a pitch repeats after one silent
 /// step, a velocity changes under a held pitch, and two voices share a pitch.

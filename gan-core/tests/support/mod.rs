@@ -1,8 +1,8 @@
-//! Hand-built batches and NaN-aware comparisons shared by the `metrics_*` tests.
+//! Hand-built rolls and batches, and NaN-aware comparisons, shared by the integration tests.
 #![allow(dead_code)]
 
 use gan_core::roll::N_PITCHES;
-use ndarray::Array4;
+use ndarray::{Array2, Array4};
 
 /// A silent batch in the lab layout: `(samples, steps, 128, tracks)` filled with -1.
 pub fn silent(samples: usize, steps: usize, tracks: usize) -> Array4<f32> {
@@ -30,4 +30,15 @@ pub fn assert_close(actual: &[f64], expected: &[f64]) {
         let same = (a.is_nan() && e.is_nan()) || (a - e).abs() < 1e-12;
         assert!(same, "{actual:?} vs {expected:?}");
     }
+}
+
+/// A roll of `steps` steps with the notes (pitch, first step, end step, velocity).
+pub fn roll(steps: usize, notes: &[(usize, usize, usize, u8)]) -> Array2<u8> {
+    let mut out = Array2::zeros((steps, N_PITCHES));
+    for &(pitch, start, end, vel) in notes {
+        for t in start..end {
+            out[[t, pitch]] = vel;
+        }
+    }
+    out
 }
