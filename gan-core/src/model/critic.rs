@@ -102,7 +102,8 @@ impl Critic {
 
     fn trace(&self, x: &Tensor, c: &Tensor) -> Result<Trace> {
         Self::check_inputs(x, c)?;
-        let mut h = Tensor::cat(&[x, c], 1)?;
+        // Channels-major inside: (C, B, H, W).
+        let mut h = Tensor::cat(&[x, c], 1)?.transpose(0, 1)?.contiguous()?;
         let mut slopes = Vec::with_capacity(self.convs.len());
         let mut input_hw = Vec::with_capacity(self.convs.len());
         for conv in &self.convs {
@@ -111,7 +112,9 @@ impl Critic {
             slopes.push(s);
             h = y;
         }
-        let scores = self.dense.forward(&h.flatten_from(1)?)?;
+        // Flatten each sample's (C, H, W) map in that order, the dense weight's order.
+        let features = h.transpose(0, 1)?.contiguous()?.flatten_from(1)?;
+        let scores = self.dense.forward(&features)?;
         Ok(Trace {
             scores,
             slopes,
@@ -135,11 +138,11 @@ impl Critic {
             .trace(&x.detach(), &c.detach())
             .map_err(|e| e.context("critic forward for the input gradient"))?;
         let last = trace.slopes.len() - 1;
-        let (_, ch, hh, ww) = trace.slopes[last].dims4()?;
+        let (ch, _, hh, ww) = trace.slopes[last].dims4()?;
         let mut g = self
             .dense
             .weight()
-            .reshape((1, ch, hh, ww))?
+            .reshape((ch, 1, hh, ww))?
             .broadcast_mul(&trace.slopes[last])?;
         for (i, conv) in self.convs.iter().enumerate().rev() {
             let channels = if i == 0 {
@@ -154,7 +157,7 @@ impl Critic {
         }
         Ok(InputGradient {
             scores: trace.scores,
-            grad: g,
+            grad: g.transpose(0, 1)?.contiguous()?,
         })
     }
 

@@ -5,7 +5,7 @@ use candle_core::{Result, Tensor};
 use candle_nn::VarBuilder;
 
 use super::config::{ModelConfig, LATENT_PITCHES, LATENT_STEPS};
-use super::layers::{leaky_relu, relu, upsample2, BatchNorm, Mode, SameConv2d, LEAKY_SLOPE};
+use super::layers::{leaky_relu, relu, BatchNorm, Mode, SameConv2d, UpsampleConv2d, LEAKY_SLOPE};
 use super::summary::{LayerSummary, Summary};
 use crate::roll::{N_PITCHES, N_TRACKS, SNIPPET_STEPS};
 
@@ -31,15 +31,15 @@ impl Down {
 #[derive(Debug, Clone)]
 struct Up {
     name: String,
-    conv: SameConv2d,
+    conv: UpsampleConv2d,
     bn: BatchNorm,
 }
 
 impl Up {
     fn forward(&self, x: &Tensor, skip: &Tensor, mode: Mode) -> Result<Tensor> {
-        let y = self.conv.forward(&upsample2(x)?)?;
+        let y = self.conv.forward(x)?;
         let y = relu(&self.bn.forward(&y, mode)?)?;
-        Tensor::cat(&[&y, skip], 1)
+        Tensor::cat(&[&y, skip], 0)
     }
 }
 
@@ -54,7 +54,7 @@ pub struct Generator {
     config: ModelConfig,
     down: Vec<Down>,
     up: Vec<Up>,
-    out: SameConv2d,
+    out: UpsampleConv2d,
 }
 
 impl Generator {
@@ -82,12 +82,12 @@ impl Generator {
             .enumerate()
             .map(|(i, &(cin, cout))| {
                 let name = format!("up{}", i + 4);
-                let conv = SameConv2d::new(vb.pp(format!("{name}_conv")), cin, cout, 4, 1)?;
+                let conv = UpsampleConv2d::new(vb.pp(format!("{name}_conv")), cin, cout)?;
                 let bn = BatchNorm::new(vb.pp(format!("{name}_bn")), cout)?;
                 Ok(Up { name, conv, bn })
             })
             .collect::<Result<Vec<_>>>()?;
-        let out = SameConv2d::new(vb.pp("out_conv"), 2 * f, N_TRACKS, 4, 1)?;
+        let out = UpsampleConv2d::new(vb.pp("out_conv"), 2 * f, N_TRACKS)?;
         Ok(Self {
             config,
             down,
@@ -117,17 +117,18 @@ impl Generator {
         if z.dims4()? != z_shape {
             candle_core::bail!("generator z must be {z_shape:?}, got {:?}", z.dims())
         }
+        // Channels-major inside: (C, B, H, W).
         let mut skips = Vec::with_capacity(self.down.len());
-        let mut x = c.clone();
+        let mut x = c.transpose(0, 1)?.contiguous()?;
         for block in &self.down {
             x = block.forward(&x, mode)?;
             skips.push(x.clone());
         }
-        x = Tensor::cat(&[&x, z], 1)?;
+        x = Tensor::cat(&[&x, &z.transpose(0, 1)?.contiguous()?], 0)?;
         for (block, skip) in self.up.iter().zip(skips.iter().rev().skip(1)) {
             x = block.forward(&x, skip, mode)?;
         }
-        self.out.forward(&upsample2(&x)?)?.tanh()
+        self.out.forward(&x)?.tanh()?.transpose(0, 1)?.contiguous()
     }
 
     /// The per-layer table (name, output shape, parameters) in the style of Keras' summary.
@@ -172,7 +173,7 @@ impl Generator {
             let s = 8 >> i;
             let cout = (4 * f) >> i;
             let shape = [h / s, w / s, cout];
-            let cin = block.conv.weight().dims()[1];
+            let cin = block.conv.conv().weight().dims()[1];
             let n = &block.name;
             rows.push(LayerSummary::new(
                 format!("{n}_upsample"),
@@ -181,7 +182,11 @@ impl Generator {
                 0,
                 0,
             ));
-            rows.push(LayerSummary::conv(format!("{n}_conv"), shape, &block.conv));
+            rows.push(LayerSummary::conv(
+                format!("{n}_conv"),
+                shape,
+                block.conv.conv(),
+            ));
             rows.push(LayerSummary::batch_norm(
                 format!("{n}_bn"),
                 shape,
@@ -204,7 +209,11 @@ impl Generator {
             0,
             0,
         ));
-        rows.push(LayerSummary::conv("out_conv", [h, w, N_TRACKS], &self.out));
+        rows.push(LayerSummary::conv(
+            "out_conv",
+            [h, w, N_TRACKS],
+            self.out.conv(),
+        ));
         rows.push(LayerSummary::new(
             "out_tanh",
             "Activation",

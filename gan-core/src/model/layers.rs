@@ -1,9 +1,12 @@
 //! Layers with Keras semantics: 'same' convolutions (asymmetric padding for even kernels),
 //! BatchNormalization with Keras' momentum convention, Dense, activations and nearest
-//! upsampling. Tensors are NCHW inside; kernels are OIHW.
+//! upsampling. Activations are channels-major, (C, B, H, W), so that a convolution is a single
+//! matrix product; kernels are OIHW.
 
 use candle_core::{DType, Result, Tensor, Var, D};
 use candle_nn::{Init, VarBuilder};
+
+use super::im2col::{col2im, im2col, ConvGeometry};
 
 /// The slope LeakyReLU uses below zero in the lab's networks.
 pub const LEAKY_SLOPE: f64 = 0.2;
@@ -38,6 +41,9 @@ pub fn glorot_uniform(fan_in: usize, fan_out: usize) -> Init {
 }
 
 /// Keras `Conv2D(filters, kernel, strides, padding='same')` with a bias; weight (O, I, kh, kw).
+///
+/// Works on channels-major activations (C, B, H, W): the convolution is the matrix product of
+/// the weight (O, I·k·k) with the input's [`im2col`] matrix, which is channels-major already.
 #[derive(Debug, Clone)]
 pub struct SameConv2d {
     weight: Tensor,
@@ -99,70 +105,145 @@ impl SameConv2d {
         self.weight.dims()[2]
     }
 
-    /// The output (height, width) for an input of (height, width).
-    pub fn output_size(&self, h: usize, w: usize) -> (usize, usize) {
-        (h.div_ceil(self.stride), w.div_ceil(self.stride))
+    /// The geometry of this convolution on `channels` × `batch` inputs of `h` × `w` cells.
+    pub fn geometry(&self, channels: usize, batch: usize, h: usize, w: usize) -> ConvGeometry {
+        let (k, s) = (self.kernel(), self.stride);
+        ConvGeometry {
+            channels,
+            batch,
+            h,
+            w,
+            kernel: k,
+            stride: s,
+            pad_top: same_padding(h, k, s).0,
+            pad_left: same_padding(w, k, s).0,
+            out_h: h.div_ceil(s),
+            out_w: w.div_ceil(s),
+        }
     }
 
-    /// Applies the convolution to `x` (B, I, H, W), giving (B, O, ⌈H/s⌉, ⌈W/s⌉).
+    /// Applies the convolution to channels-major `x` (I, B, H, W): (O, B, ⌈H/s⌉, ⌈W/s⌉).
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let (_, _, h, w) = x.dims4()?;
-        let (k, s) = (self.kernel(), self.stride);
-        let ph = same_padding(h, k, s);
-        let pw = same_padding(w, k, s);
-        let (oh, ow) = self.output_size(h, w);
-        let y = if ph.0 == ph.1 && ph == pw {
-            x.conv2d(&self.weight, ph.0, s, 1, 1)?
-        } else if s == 1 && ph == pw && ph.1 >= ph.0 {
-            // Pad symmetrically by the larger side, then drop the extra leading outputs.
-            let skip = ph.1 - ph.0;
-            x.conv2d(&self.weight, ph.1, 1, 1, 1)?
-                .narrow(2, skip, oh)?
-                .narrow(3, skip, ow)?
-        } else {
-            x.pad_with_zeros(2, ph.0, ph.1)?
-                .pad_with_zeros(3, pw.0, pw.1)?
-                .conv2d(&self.weight, 0, s, 1, 1)?
-        };
-        y.broadcast_add(&self.bias.reshape((1, (), 1, 1))?)
+        let (ci, b, h, w) = x.dims4()?;
+        let g = self.geometry(ci, b, h, w);
+        let co = self.weight.dim(0)?;
+        let y = self
+            .weight
+            .reshape((co, g.rows()))?
+            .matmul(&im2col(x, &g)?)?
+            .broadcast_add(&self.bias.reshape((co, 1))?)?;
+        y.reshape((co, b, g.out_h, g.out_w))
     }
 
     /// The gradient of a scalar with respect to this layer's input, given its gradient `grad`
-    /// with respect to the layer's output (B, O, h, w), for an input of spatial size `input_hw`.
+    /// (O, B, h, w) with respect to the layer's output, for an input of spatial size
+    /// `input_hw`; channels-major like [`SameConv2d::forward`].
     ///
     /// Only the input channels in `in_channels` (start, len) are returned. This is the transposed
-    /// convolution with the forward's kernel and its 'same' cropping, written as ordinary
-    /// differentiable ops, so a loss on the result can itself be differentiated.
+    /// convolution (weightᵀ times the gradient, summed back with [`col2im`]), written with
+    /// differentiable ops so that a loss on the result can itself be differentiated.
     pub fn backward_input(
         &self,
         grad: &Tensor,
         input_hw: (usize, usize),
         in_channels: (usize, usize),
     ) -> Result<Tensor> {
-        let (h, w) = input_hw;
-        let (k, s) = (self.kernel(), self.stride);
-        let ph = same_padding(h, k, s);
-        let pw = same_padding(w, k, s);
+        let (co, b, _, _) = grad.dims4()?;
+        let (start, len) = in_channels;
         let weight = if in_channels == (0, self.weight.dim(1)?) {
             self.weight.clone()
         } else {
-            self.weight.narrow(1, in_channels.0, in_channels.1)?
+            self.weight.narrow(1, start, len)?.contiguous()?
         };
-        let (_, _, gh, gw) = grad.dims4()?;
-        if ph.0 == ph.1 && ph == pw {
-            let full_h = (gh - 1) * s + k - 2 * ph.0;
-            let full_w = (gw - 1) * s + k - 2 * ph.0;
-            if full_h == h && full_w == w {
-                return grad.conv_transpose2d(&weight, ph.0, 0, s, 1);
-            }
-        }
-        grad.conv_transpose2d(&weight, 0, 0, s, 1)?
-            .narrow(2, ph.0, h)?
-            .narrow(3, pw.0, w)
+        let g = self.geometry(len, b, input_hw.0, input_hw.1);
+        let cols = weight
+            .reshape((co, g.rows()))?
+            .t()?
+            .matmul(&grad.reshape((co, g.cols()))?)?;
+        col2im(&cols, &g)
     }
 }
 
-/// Keras `BatchNormalization(momentum=0.8, epsilon=1e-3)` over the channels of NCHW input.
+/// Keras `UpSampling2D(2)` (nearest) then `Conv2D(filters, 4, padding='same')`, computed without
+/// materialising the upsampled input: each of the four output phases (row and column parity)
+/// is a 3 × 3 convolution of the input whose taps are sums of the 4 × 4 kernel's taps.
+///
+/// On one axis, output 2m reads upsampled cells 2m−1 … 2m+2, that is input cells m−1, m, m, m+1
+/// (taps k0, k1+k2, k3 at offsets −1, 0, +1); output 2m+1 reads m, m, m+1, m+1 (taps 0, k0+k1,
+/// k2+k3). The weight is the Keras layer's (O, I, 4, 4).
+#[derive(Debug, Clone)]
+pub struct UpsampleConv2d {
+    conv: SameConv2d,
+}
+
+impl UpsampleConv2d {
+    /// The layer with a Glorot-uniform 4 × 4 `weight` and zero `bias` from `vb`.
+    pub fn new(vb: VarBuilder, in_channels: usize, out_channels: usize) -> Result<Self> {
+        Ok(Self {
+            conv: SameConv2d::new(vb, in_channels, out_channels, 4, 1)?,
+        })
+    }
+
+    /// The 4 × 4 convolution applied after the upsampling.
+    pub fn conv(&self) -> &SameConv2d {
+        &self.conv
+    }
+
+    /// Sums the kernel's taps along `dim` for output phase `phase` (0: even, 1: odd cells).
+    fn phase_taps(w: &Tensor, dim: usize, phase: usize) -> Result<Tensor> {
+        let tap = |i| w.narrow(dim, i, 1);
+        let parts = if phase == 0 {
+            [tap(0)?, (tap(1)? + tap(2)?)?, tap(3)?]
+        } else {
+            [
+                tap(0)?.zeros_like()?,
+                (tap(0)? + tap(1)?)?,
+                (tap(2)? + tap(3)?)?,
+            ]
+        };
+        Tensor::cat(&parts, dim)
+    }
+
+    /// Upsamples channels-major `x` (I, B, H, W) and convolves it: (O, B, 2H, 2W).
+    pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let (ci, b, h, w) = x.dims4()?;
+        let weight = self.conv.weight();
+        let co = weight.dim(0)?;
+        let mut phases = Vec::with_capacity(4);
+        for ry in 0..2 {
+            let rows = Self::phase_taps(weight, 2, ry)?;
+            for rx in 0..2 {
+                phases.push(Self::phase_taps(&rows, 3, rx)?);
+            }
+        }
+        // (4·O, I, 3, 3): output channel (ry, rx, o).
+        let kernel = Tensor::cat(&phases, 0)?;
+        let g = ConvGeometry {
+            channels: ci,
+            batch: b,
+            h,
+            w,
+            kernel: 3,
+            stride: 1,
+            pad_top: 1,
+            pad_left: 1,
+            out_h: h,
+            out_w: w,
+        };
+        let y = kernel
+            .reshape((4 * co, g.rows()))?
+            .matmul(&im2col(x, &g)?)?;
+        // (ry, rx, o, b, m, n) → (o, b, m, ry, n, rx) = (O, B, 2H, 2W).
+        y.reshape((2, 2, co, b, h, w))?
+            .permute((2, 3, 4, 0, 5, 1))?
+            .contiguous()?
+            .reshape((co, b, 2 * h, 2 * w))?
+            .broadcast_add(&self.conv.bias().reshape((co, 1, 1, 1))?)
+    }
+}
+
+/// Keras `BatchNormalization(momentum=0.8, epsilon=1e-3)` over the channels of channels-major
+/// input (C, B, H, W).
 ///
 /// In training mode it normalises with the batch mean and biased variance and moves its
 /// statistics towards them: moving = 0.8 · moving + 0.2 · batch (the biased variance, as Keras).
@@ -219,13 +300,13 @@ impl BatchNorm {
         self.moving_mean.elem_count() + self.moving_variance.elem_count()
     }
 
-    /// Normalises `x` (B, C, H, W); in [`Mode::Train`] also updates the moving statistics.
+    /// Normalises `x` (C, B, H, W); in [`Mode::Train`] also updates the moving statistics.
     pub fn forward(&self, x: &Tensor, mode: Mode) -> Result<Tensor> {
         let (mean, var) = match mode {
             Mode::Train => {
-                let mean = x.mean_keepdim((0, 2, 3))?;
+                let mean = x.mean_keepdim((1, 2, 3))?;
                 let centred = x.broadcast_sub(&mean)?;
-                let var = centred.sqr()?.mean_keepdim((0, 2, 3))?;
+                let var = centred.sqr()?.mean_keepdim((1, 2, 3))?;
                 self.update_moving(&mean, &var)?;
                 return self.normalise(&centred, &var);
             }
@@ -233,11 +314,11 @@ impl BatchNorm {
                 self.moving_mean
                     .as_tensor()
                     .detach()
-                    .reshape((1, (), 1, 1))?,
+                    .reshape(((), 1, 1, 1))?,
                 self.moving_variance
                     .as_tensor()
                     .detach()
-                    .reshape((1, (), 1, 1))?,
+                    .reshape(((), 1, 1, 1))?,
             ),
         };
         self.normalise(&x.broadcast_sub(&mean)?, &var)
@@ -247,10 +328,10 @@ impl BatchNorm {
         let inv = (var + BN_EPSILON)?
             .sqrt()?
             .recip()?
-            .broadcast_mul(&self.gamma.reshape((1, (), 1, 1))?)?;
+            .broadcast_mul(&self.gamma.reshape(((), 1, 1, 1))?)?;
         centred
             .broadcast_mul(&inv)?
-            .broadcast_add(&self.beta.reshape((1, (), 1, 1))?)
+            .broadcast_add(&self.beta.reshape(((), 1, 1, 1))?)
     }
 
     fn update_moving(&self, mean: &Tensor, var: &Tensor) -> Result<()> {
@@ -331,7 +412,7 @@ pub fn relu(x: &Tensor) -> Result<Tensor> {
     x.mul(&relu_slopes(x, 0.0)?)
 }
 
-/// Keras `UpSampling2D(2)` (nearest) of NCHW `x`: every cell repeated on a 2 × 2 block.
+/// Keras `UpSampling2D(2)` (nearest) of (·, ·, H, W) `x`: every cell repeated on a 2 × 2 block.
 pub fn upsample2(x: &Tensor) -> Result<Tensor> {
     let (b, c, h, w) = x.dims4()?;
     x.reshape((b, c, h, 1, w, 1))?
@@ -432,8 +513,9 @@ mod tests {
         assert_eq!(y[2], vec![0.5; 3]);
     }
 
-    /// `backward_input` agrees with candle's autograd on Σ conv(x) · g.
-    fn check_backward_input(stride: usize, h: usize, w: usize) {
+    /// `forward` agrees with candle's `conv2d` on the explicitly padded input, and
+    /// `backward_input` with candle's autograd of it on Σ conv(x) · g.
+    fn check_against_candle_conv(stride: usize, h: usize, w: usize) {
         let dev = Device::Cpu;
         let vb = vb_from(&[
             (
@@ -443,32 +525,81 @@ mod tests {
             ("bias", Tensor::randn(0f64, 1.0, 3, &dev).unwrap()),
         ]);
         let conv = SameConv2d::new(vb, 2, 3, 4, stride).unwrap();
-        let x = Var::from_tensor(&Tensor::randn(0f64, 1.0, (2, 2, h, w), &dev).unwrap()).unwrap();
-        let y = conv.forward(x.as_tensor()).unwrap();
-        let g = Tensor::randn(0f64, 1.0, y.shape(), &dev).unwrap();
-        let grads = (&y * &g).unwrap().sum_all().unwrap().backward().unwrap();
-        let expected = grads.get(x.as_tensor()).unwrap();
-        let ours = conv.backward_input(&g, (h, w), (0, 2)).unwrap();
-        let err: f64 = (ours - expected)
+        // Channels-major (C = 2, B = 4) input; candle's conv2d wants (B, C, H, W).
+        let x = Var::from_tensor(&Tensor::randn(0f64, 1.0, (4, 2, h, w), &dev).unwrap()).unwrap();
+        let (ph, pw) = (same_padding(h, 4, stride), same_padding(w, 4, stride));
+        let reference = x
+            .as_tensor()
+            .pad_with_zeros(2, ph.0, ph.1)
             .unwrap()
-            .abs()
+            .pad_with_zeros(3, pw.0, pw.1)
+            .unwrap()
+            .conv2d(conv.weight(), 0, stride, 1, 1)
+            .unwrap()
+            .broadcast_add(&conv.bias().reshape((1, 3, 1, 1)).unwrap())
+            .unwrap();
+        let ours = conv
+            .forward(&x.as_tensor().transpose(0, 1).unwrap())
+            .unwrap()
+            .transpose(0, 1)
+            .unwrap();
+        assert!(max_abs(&(&ours - &reference).unwrap()) < 1e-12);
+        let g = Tensor::randn(0f64, 1.0, reference.shape(), &dev).unwrap();
+        let grads = (&reference * &g)
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .backward()
+            .unwrap();
+        let expected = grads.get(x.as_tensor()).unwrap();
+        let g_cm = g.transpose(0, 1).unwrap().contiguous().unwrap();
+        let ours = conv.backward_input(&g_cm, (h, w), (0, 2)).unwrap();
+        let err = max_abs(&(ours.transpose(0, 1).unwrap() - expected).unwrap());
+        assert!(err < 1e-12, "stride {stride} {h}x{w}: {err}");
+        let second = conv.backward_input(&g_cm, (h, w), (1, 1)).unwrap();
+        assert_eq!(second.dims(), &[1, 4, h, w]);
+        let err = max_abs(
+            &(second.squeeze(0).unwrap() - expected.narrow(1, 1, 1).unwrap().squeeze(1).unwrap())
+                .unwrap(),
+        );
+        assert!(err < 1e-12, "channel subset: {err}");
+    }
+
+    fn max_abs(t: &Tensor) -> f64 {
+        t.abs()
             .unwrap()
             .flatten_all()
             .unwrap()
             .max(0)
             .unwrap()
             .to_scalar()
-            .unwrap();
-        assert!(err < 1e-12, "stride {stride} {h}x{w}: {err}");
-        let first = conv.backward_input(&g, (h, w), (1, 1)).unwrap();
-        assert_eq!(first.dims(), &[2, 1, h, w]);
+            .unwrap()
     }
 
     #[test]
-    fn backward_input_is_the_transposed_convolution() {
-        check_backward_input(2, 8, 12);
-        check_backward_input(1, 6, 8);
-        check_backward_input(2, 5, 7);
+    fn convolution_and_its_input_gradient_match_candle() {
+        check_against_candle_conv(2, 8, 12);
+        check_against_candle_conv(1, 6, 8);
+        check_against_candle_conv(2, 5, 7);
+    }
+
+    #[test]
+    fn upsample_conv_equals_conv_of_the_upsampled_input() {
+        let dev = Device::Cpu;
+        let vb = vb_from(&[
+            (
+                "weight",
+                Tensor::randn(0f64, 1.0, (3, 2, 4, 4), &dev).unwrap(),
+            ),
+            ("bias", Tensor::randn(0f64, 1.0, 3, &dev).unwrap()),
+        ]);
+        let up = UpsampleConv2d::new(vb, 2, 3).unwrap();
+        let x = Tensor::randn(0f64, 1.0, (2, 2, 3, 5), &dev).unwrap();
+        let expected = up.conv().forward(&upsample2(&x).unwrap()).unwrap();
+        let ours = up.forward(&x).unwrap();
+        assert_eq!(ours.dims(), &[3, 2, 6, 10]);
+        let err = max_abs(&(ours - expected).unwrap());
+        assert!(err < 1e-12, "{err}");
     }
 
     #[test]
@@ -482,7 +613,7 @@ mod tests {
         ]);
         let bn = BatchNorm::new(vb, 1).unwrap();
         // One channel holding 1, 2, 3, 4: mean 2.5, biased variance 1.25.
-        let x = Tensor::from_vec(vec![1f64, 2.0, 3.0, 4.0], (2, 1, 1, 2), &dev).unwrap();
+        let x = Tensor::from_vec(vec![1f64, 2.0, 3.0, 4.0], (1, 2, 1, 2), &dev).unwrap();
         let y = bn.forward(&x, Mode::Train).unwrap();
         let y: Vec<f64> = y.flatten_all().unwrap().to_vec1().unwrap();
         let sd = (1.25f64 + 1e-3).sqrt();

@@ -9,6 +9,7 @@ pub mod config;
 pub mod critic;
 pub mod gan;
 pub mod generator;
+pub mod im2col;
 pub mod init;
 pub mod keras;
 pub mod layers;
