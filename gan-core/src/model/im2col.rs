@@ -1,11 +1,12 @@
-//! im2col and its adjoint col2im as candle custom ops, the core of the convolutions.
+//! im2col and its adjoint col2im, the data movement under the convolutions of
+//! [`conv_op`](super::conv_op).
 //!
 //! Activations are channels-major, (C, B, H, W). `im2col` lays out the receptive fields of a
 //! convolution as a (C·k·k, B·Ho·Wo) matrix, so the convolution is one matrix product
 //! (out, C·k·k) × (C·k·k, B·Ho·Wo) whose result is already channels-major. `col2im` is its
-//! adjoint (it sums each column entry back into the input cell it came from). Each op's backward
-//! pass is the other op, so graphs built from them and matrix products can be differentiated
-//! any number of times; the critic's gradient penalty relies on this.
+//! adjoint (it sums each column entry back into the input cell it came from). Both are also
+//! candle ops whose backward pass is the other op. The loops run in parallel over the matrix
+//! rows (im2col) or the channels (col2im) on rayon's global pool.
 
 use candle_core::backend::BackendStorage;
 use candle_core::{CpuStorage, CustomOp1, Layout, Result, Shape, Tensor};
@@ -69,11 +70,18 @@ impl ConvGeometry {
 }
 
 /// The element types the ops support.
-trait Elem: Copy + Default + Send + Sync + std::ops::AddAssign {}
-impl Elem for f32 {}
-impl Elem for f64 {}
+pub(crate) trait Elem: Copy + Default + Send + Sync + std::ops::AddAssign + 'static {
+    /// The multiplicative identity.
+    const ONE: Self;
+}
+impl Elem for f32 {
+    const ONE: Self = 1.0;
+}
+impl Elem for f64 {
+    const ONE: Self = 1.0;
+}
 
-fn im2col_slice<T: Elem>(x: &[T], g: &ConvGeometry) -> Vec<T> {
+pub(crate) fn im2col_slice<T: Elem>(x: &[T], g: &ConvGeometry) -> Vec<T> {
     let n = g.cols();
     let k = g.kernel;
     let mut out = vec![T::default(); g.rows() * n];
@@ -101,7 +109,7 @@ fn im2col_slice<T: Elem>(x: &[T], g: &ConvGeometry) -> Vec<T> {
     out
 }
 
-fn col2im_slice<T: Elem>(cols: &[T], g: &ConvGeometry) -> Vec<T> {
+pub(crate) fn col2im_slice<T: Elem>(cols: &[T], g: &ConvGeometry) -> Vec<T> {
     let n = g.cols();
     let k = g.kernel;
     let plane = g.batch * g.h * g.w;
@@ -130,7 +138,12 @@ fn col2im_slice<T: Elem>(cols: &[T], g: &ConvGeometry) -> Vec<T> {
     out
 }
 
-fn contiguous<'a, T>(data: &'a [T], layout: &Layout, len: usize, op: &str) -> Result<&'a [T]> {
+pub(crate) fn contiguous<'a, T>(
+    data: &'a [T],
+    layout: &Layout,
+    len: usize,
+    op: &str,
+) -> Result<&'a [T]> {
     match layout.contiguous_offsets() {
         Some((start, end)) if end - start == len => Ok(&data[start..end]),
         Some(_) => candle_core::bail!("{op}: input has {:?} elements", layout.shape()),

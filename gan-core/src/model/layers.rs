@@ -6,7 +6,8 @@
 use candle_core::{DType, Result, Tensor, Var, D};
 use candle_nn::{Init, VarBuilder};
 
-use super::im2col::{col2im, im2col, ConvGeometry};
+use super::conv_op::{conv, conv_transpose};
+use super::im2col::ConvGeometry;
 
 /// The slope LeakyReLU uses below zero in the lab's networks.
 pub const LEAKY_SLOPE: f64 = 0.2;
@@ -43,7 +44,7 @@ pub fn glorot_uniform(fan_in: usize, fan_out: usize) -> Init {
 /// Keras `Conv2D(filters, kernel, strides, padding='same')` with a bias; weight (O, I, kh, kw).
 ///
 /// Works on channels-major activations (C, B, H, W): the convolution is the matrix product of
-/// the weight (O, I·k·k) with the input's [`im2col`] matrix, which is channels-major already.
+/// the weight (O, I·k·k) with the input's im2col matrix ([`conv`]), channels-major already.
 #[derive(Debug, Clone)]
 pub struct SameConv2d {
     weight: Tensor,
@@ -127,12 +128,8 @@ impl SameConv2d {
         let (ci, b, h, w) = x.dims4()?;
         let g = self.geometry(ci, b, h, w);
         let co = self.weight.dim(0)?;
-        let y = self
-            .weight
-            .reshape((co, g.rows()))?
-            .matmul(&im2col(x, &g)?)?
-            .broadcast_add(&self.bias.reshape((co, 1))?)?;
-        y.reshape((co, b, g.out_h, g.out_w))
+        conv(x, &self.weight.reshape((co, g.rows()))?, &g)?
+            .broadcast_add(&self.bias.reshape((co, 1, 1, 1))?)
     }
 
     /// The gradient of a scalar with respect to this layer's input, given its gradient `grad`
@@ -140,8 +137,8 @@ impl SameConv2d {
     /// `input_hw`; channels-major like [`SameConv2d::forward`].
     ///
     /// Only the input channels in `in_channels` (start, len) are returned. This is the transposed
-    /// convolution (weightᵀ times the gradient, summed back with [`col2im`]), written with
-    /// differentiable ops so that a loss on the result can itself be differentiated.
+    /// convolution ([`conv_transpose`]: weightᵀ times the gradient, summed back by col2im), a
+    /// differentiable op, so that a loss on the result can itself be differentiated.
     pub fn backward_input(
         &self,
         grad: &Tensor,
@@ -156,11 +153,7 @@ impl SameConv2d {
             self.weight.narrow(1, start, len)?.contiguous()?
         };
         let g = self.geometry(len, b, input_hw.0, input_hw.1);
-        let cols = weight
-            .reshape((co, g.rows()))?
-            .t()?
-            .matmul(&grad.reshape((co, g.cols()))?)?;
-        col2im(&cols, &g)
+        conv_transpose(grad, &weight.reshape((co, g.rows()))?, &g)
     }
 }
 
@@ -170,7 +163,9 @@ impl SameConv2d {
 ///
 /// On one axis, output 2m reads upsampled cells 2m−1 … 2m+2, that is input cells m−1, m, m, m+1
 /// (taps k0, k1+k2, k3 at offsets −1, 0, +1); output 2m+1 reads m, m, m+1, m+1 (taps 0, k0+k1,
-/// k2+k3). The weight is the Keras layer's (O, I, 4, 4).
+/// k2+k3). The weight is the Keras layer's (O, I, 4, 4); the phase kernels are a linear map of
+/// it (one matrix product), so gradients reach it as usual. This takes 9/16 of the upsampled
+/// convolution's multiply-adds and never stores the upsampled input.
 #[derive(Debug, Clone)]
 pub struct UpsampleConv2d {
     conv: SameConv2d,
@@ -189,35 +184,41 @@ impl UpsampleConv2d {
         &self.conv
     }
 
-    /// Sums the kernel's taps along `dim` for output phase `phase` (0: even, 1: odd cells).
-    fn phase_taps(w: &Tensor, dim: usize, phase: usize) -> Result<Tensor> {
-        let tap = |i| w.narrow(dim, i, 1);
-        let parts = if phase == 0 {
-            [tap(0)?, (tap(1)? + tap(2)?)?, tap(3)?]
-        } else {
-            [
-                tap(0)?.zeros_like()?,
-                (tap(0)? + tap(1)?)?,
-                (tap(2)? + tap(3)?)?,
-            ]
-        };
-        Tensor::cat(&parts, dim)
+    /// Which 3-tap offset (−1, 0, +1 → 0, 1, 2) each of the 4 taps of one axis adds to, for
+    /// output phase 0 (even cells) and 1 (odd cells).
+    const PHASE_TAP: [[usize; 4]; 2] = [[0, 1, 1, 2], [1, 1, 2, 2]];
+
+    /// The (16, 36) matrix taking a 4 × 4 kernel's taps (ky, kx) to the four phases' 3 × 3
+    /// kernels (ry, rx, a, b).
+    fn phase_matrix(dtype: DType, device: &candle_core::Device) -> Result<Tensor> {
+        let mut m = vec![0f32; 16 * 36];
+        for (ky, kx) in (0..4).flat_map(|ky| (0..4).map(move |kx| (ky, kx))) {
+            for (ry, rx) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
+                let a = Self::PHASE_TAP[ry][ky];
+                let b = Self::PHASE_TAP[rx][kx];
+                m[(ky * 4 + kx) * 36 + (ry * 2 + rx) * 9 + a * 3 + b] = 1.0;
+            }
+        }
+        Tensor::from_vec(m, (16, 36), device)?.to_dtype(dtype)
+    }
+
+    /// The four phases' 3 × 3 kernels stacked as a (4·O, I·9) matrix, rows (ry, rx, o).
+    fn phase_kernels(&self) -> Result<Tensor> {
+        let w = self.conv.weight();
+        let (co, ci, _, _) = w.dims4()?;
+        let m = Self::phase_matrix(w.dtype(), w.device())?;
+        w.reshape((co * ci, 16))?
+            .matmul(&m)?
+            .reshape((co, ci, 4, 9))?
+            .permute((2, 0, 1, 3))?
+            .contiguous()?
+            .reshape((4 * co, ci * 9))
     }
 
     /// Upsamples channels-major `x` (I, B, H, W) and convolves it: (O, B, 2H, 2W).
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let (ci, b, h, w) = x.dims4()?;
-        let weight = self.conv.weight();
-        let co = weight.dim(0)?;
-        let mut phases = Vec::with_capacity(4);
-        for ry in 0..2 {
-            let rows = Self::phase_taps(weight, 2, ry)?;
-            for rx in 0..2 {
-                phases.push(Self::phase_taps(&rows, 3, rx)?);
-            }
-        }
-        // (4·O, I, 3, 3): output channel (ry, rx, o).
-        let kernel = Tensor::cat(&phases, 0)?;
+        let co = self.conv.weight().dim(0)?;
         let g = ConvGeometry {
             channels: ci,
             batch: b,
@@ -230,10 +231,8 @@ impl UpsampleConv2d {
             out_h: h,
             out_w: w,
         };
-        let y = kernel
-            .reshape((4 * co, g.rows()))?
-            .matmul(&im2col(x, &g)?)?;
-        // (ry, rx, o, b, m, n) → (o, b, m, ry, n, rx) = (O, B, 2H, 2W).
+        let y = conv(x, &self.phase_kernels()?, &g)?;
+        // (ry·2 + rx, o) × (b, m, n) → (o, b, m, ry, n, rx) = (O, B, 2H, 2W).
         y.reshape((2, 2, co, b, h, w))?
             .permute((2, 3, 4, 0, 5, 1))?
             .contiguous()?

@@ -6,6 +6,7 @@
 //! (N, 32, 128, tracks). The widths are a [`ModelConfig`] (the lab: f = 64, 512 latent channels).
 
 pub mod config;
+pub mod conv_op;
 pub mod critic;
 pub mod gan;
 pub mod generator;

@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct TrainConfig {
-    /// Samples per batch (the lab: 64).
+    /// Samples per batch (the lab: 64); the [`Trainer`](super::Trainer) trains on the batches
+    /// it is given, the data pipeline draws batches of this size.
     pub batch_size: usize,
     /// Critic steps per generator step (the lab: 5).
     pub critic_steps: usize,

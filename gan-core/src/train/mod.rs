@@ -1,6 +1,6 @@
 //! WGAN-GP training of the lab's networks: the losses ([`loss`]), the hyper-parameters
 //! ([`TrainConfig`]), the critic and generator update steps ([`Trainer`]) and the cross-check
-//! against the PyTorch reference's fixtures ([`reference`]).
+//! against the PyTorch reference's fixtures ([`reference`](mod@reference)).
 
 pub mod config;
 pub mod loss;

@@ -1,6 +1,6 @@
 //! One critic step and one generator step of WGAN-GP training, with Adam for both networks.
 
-use candle_core::{Tensor, D};
+use candle_core::Tensor;
 use candle_nn::{AdamW, Optimizer};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -146,11 +146,10 @@ impl Trainer {
     }
 }
 
-/// The value of a 0-d (or one-element) tensor as f64.
+/// The value of a one-element tensor (a loss) as f64.
 fn scalar(t: &Tensor) -> Result<f64, ModelError> {
-    Ok(t.flatten_all()?
-        .to_dtype(candle_core::DType::F64)?
-        .max(D::Minus1)?
+    Ok(t.to_dtype(candle_core::DType::F64)?
+        .reshape(())?
         .to_scalar::<f64>()?)
 }
 
