@@ -5,6 +5,7 @@ use std::path::PathBuf;
 pub use crate::audio::AudioError;
 pub use crate::data::DataError;
 pub use crate::midi::MidiError;
+pub use crate::model::ModelError;
 pub use crate::plot::PlotError;
 
 /// Any error gan-core can return.
@@ -22,6 +23,9 @@ pub enum Error {
     /// Drawing a plot failed.
     #[error(transparent)]
     Plot(#[from] PlotError),
+    /// Building, running, loading or saving the networks failed.
+    #[error(transparent)]
+    Model(#[from] ModelError),
     /// An array or roll has the wrong shape.
     #[error(transparent)]
     Shape(#[from] ShapeError),

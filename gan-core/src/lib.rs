@@ -7,7 +7,9 @@
 //! - [`metrics`]: the lab's music-quality metrics and the usual MuseGAN set;
 //! - [`audio`]: a small plucked-string synthesizer that renders rolls to 16-bit WAV;
 //! - [`plot`]: piano rolls, sample grids, loss curves and metric grids as PNG bytes;
-//! - [`display`]: evcxr (Jupyter) display helpers for images and inline audio.
+//! - [`display`]: evcxr (Jupyter) display helpers for images and inline audio;
+//! - [`model`]: the lab's WGAN-GP generator and critic in candle, Keras weight loading;
+//! - [`train`]: the WGAN-GP losses, gradient penalty and training steps.
 
 pub mod audio;
 pub mod data;
@@ -15,8 +17,10 @@ pub mod display;
 pub mod error;
 pub mod metrics;
 pub mod midi;
+pub mod model;
 pub mod plot;
 pub mod roll;
+pub mod train;
 
 pub use error::{Error, Result};
 pub use roll::{Multitrack, Note, Track};

@@ -1,0 +1,231 @@
+//! The lab's generator: a U-Net that turns a melody (the condition c) and a latent grid z into
+//! four tracks.
+
+use candle_core::{Result, Tensor};
+use candle_nn::VarBuilder;
+
+use super::config::{ModelConfig, LATENT_PITCHES, LATENT_STEPS};
+use super::layers::{leaky_relu, relu, BatchNorm, Mode, SameConv2d, UpsampleConv2d, LEAKY_SLOPE};
+use super::summary::{LayerSummary, Summary};
+use crate::roll::{N_PITCHES, N_TRACKS, SNIPPET_STEPS};
+
+/// A down block: Conv2D(k4, stride 2, 'same') → LeakyReLU(0.2) → BatchNorm (absent in block 1).
+#[derive(Debug, Clone)]
+struct Down {
+    name: String,
+    conv: SameConv2d,
+    bn: Option<BatchNorm>,
+}
+
+impl Down {
+    fn forward(&self, x: &Tensor, mode: Mode) -> Result<Tensor> {
+        let (y, _) = leaky_relu(&self.conv.forward(x)?, LEAKY_SLOPE)?;
+        match &self.bn {
+            Some(bn) => bn.forward(&y, mode),
+            None => Ok(y),
+        }
+    }
+}
+
+/// An up block: UpSample(2) → Conv2D(k4, stride 1, 'same') → BatchNorm → ReLU → concat skip.
+#[derive(Debug, Clone)]
+struct Up {
+    name: String,
+    conv: UpsampleConv2d,
+    bn: BatchNorm,
+}
+
+impl Up {
+    fn forward(&self, x: &Tensor, skip: &Tensor, mode: Mode) -> Result<Tensor> {
+        let y = self.conv.forward(x)?;
+        let y = relu(&self.bn.forward(&y, mode)?)?;
+        Tensor::cat(&[&y, skip], 0)
+    }
+}
+
+/// The generator G(c, z): c (B, 1, 32, 128) in {-1, +1} and z (B, latent, 2, 8), both NCHW,
+/// give four tracks (B, 4, 32, 128) in (-1, 1).
+///
+/// Variables are named after the lab's Keras layers: `down1_conv.weight` (OIHW),
+/// `down2_bn.gamma`, `up4_conv.bias`, `out_conv.weight`, … with BatchNorm's moving statistics
+/// as `<layer>.moving_mean` and `<layer>.moving_variance`.
+#[derive(Debug, Clone)]
+pub struct Generator {
+    config: ModelConfig,
+    down: Vec<Down>,
+    up: Vec<Up>,
+    out: UpsampleConv2d,
+}
+
+impl Generator {
+    /// Builds the generator for `config` with its variables from `vb`.
+    pub fn new(vb: VarBuilder, config: ModelConfig) -> Result<Self> {
+        let f = config.filters;
+        let widths = [(1, f), (f, 2 * f), (2 * f, 4 * f), (4 * f, 8 * f)];
+        let down = widths
+            .iter()
+            .enumerate()
+            .map(|(i, &(cin, cout))| {
+                let name = format!("down{}", i + 1);
+                let conv = SameConv2d::new(vb.pp(format!("{name}_conv")), cin, cout, 4, 2)?;
+                let bn = match i {
+                    0 => None,
+                    _ => Some(BatchNorm::new(vb.pp(format!("{name}_bn")), cout)?),
+                };
+                Ok(Down { name, conv, bn })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        // Each up block's input is the previous block's output (conv filters + skip filters).
+        let widths = [(8 * f + config.latent, 4 * f), (8 * f, 2 * f), (4 * f, f)];
+        let up = widths
+            .iter()
+            .enumerate()
+            .map(|(i, &(cin, cout))| {
+                let name = format!("up{}", i + 4);
+                let conv = UpsampleConv2d::new(vb.pp(format!("{name}_conv")), cin, cout)?;
+                let bn = BatchNorm::new(vb.pp(format!("{name}_bn")), cout)?;
+                Ok(Up { name, conv, bn })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let out = UpsampleConv2d::new(vb.pp("out_conv"), 2 * f, N_TRACKS)?;
+        Ok(Self {
+            config,
+            down,
+            up,
+            out,
+        })
+    }
+
+    /// The widths this generator was built with.
+    pub fn config(&self) -> &ModelConfig {
+        &self.config
+    }
+
+    /// Generates tracks from the condition `c` (B, 1, 32, 128) and latent `z` (B, latent, 2, 8).
+    ///
+    /// In [`Mode::Train`] BatchNorm uses batch statistics and updates its moving statistics;
+    /// in [`Mode::Infer`] it uses the moving statistics and changes nothing.
+    pub fn forward(&self, c: &Tensor, z: &Tensor, mode: Mode) -> Result<Tensor> {
+        let (b, cc, h, w) = c.dims4()?;
+        if (cc, h, w) != (1, SNIPPET_STEPS, N_PITCHES) {
+            candle_core::bail!(
+                "generator condition must be (B, 1, {SNIPPET_STEPS}, {N_PITCHES}), got {:?}",
+                c.dims()
+            )
+        }
+        let z_shape = (b, self.config.latent, LATENT_STEPS, LATENT_PITCHES);
+        if z.dims4()? != z_shape {
+            candle_core::bail!("generator z must be {z_shape:?}, got {:?}", z.dims())
+        }
+        // Channels-major inside: (C, B, H, W).
+        let mut skips = Vec::with_capacity(self.down.len());
+        let mut x = c.transpose(0, 1)?.contiguous()?;
+        for block in &self.down {
+            x = block.forward(&x, mode)?;
+            skips.push(x.clone());
+        }
+        x = Tensor::cat(&[&x, &z.transpose(0, 1)?.contiguous()?], 0)?;
+        for (block, skip) in self.up.iter().zip(skips.iter().rev().skip(1)) {
+            x = block.forward(&x, skip, mode)?;
+        }
+        self.out.forward(&x)?.tanh()?.transpose(0, 1)?.contiguous()
+    }
+
+    /// The per-layer table (name, output shape, parameters) in the style of Keras' summary.
+    pub fn summary_table(&self) -> Summary {
+        let f = self.config.filters;
+        let (h, w) = (SNIPPET_STEPS, N_PITCHES);
+        let mut rows = vec![
+            LayerSummary::new("c", "InputLayer", [h, w, 1], 0, 0),
+            LayerSummary::new(
+                "z",
+                "InputLayer",
+                [h / 16, w / 16, self.config.latent],
+                0,
+                0,
+            ),
+        ];
+        for (i, block) in self.down.iter().enumerate() {
+            let s = 1 << (i + 1);
+            let shape = [h / s, w / s, f << i];
+            let n = &block.name;
+            rows.push(LayerSummary::conv(format!("{n}_conv"), shape, &block.conv));
+            rows.push(LayerSummary::new(
+                format!("{n}_lrelu"),
+                "LeakyReLU",
+                shape,
+                0,
+                0,
+            ));
+            if let Some(bn) = &block.bn {
+                rows.push(LayerSummary::batch_norm(format!("{n}_bn"), shape, bn));
+            }
+        }
+        let latent_shape = [h / 16, w / 16, 8 * f + self.config.latent];
+        rows.push(LayerSummary::new(
+            "concat_z",
+            "Concatenate",
+            latent_shape,
+            0,
+            0,
+        ));
+        for (i, block) in self.up.iter().enumerate() {
+            let s = 8 >> i;
+            let cout = (4 * f) >> i;
+            let shape = [h / s, w / s, cout];
+            let cin = block.conv.conv().weight().dims()[1];
+            let n = &block.name;
+            rows.push(LayerSummary::new(
+                format!("{n}_upsample"),
+                "UpSampling2D",
+                [h / s, w / s, cin],
+                0,
+                0,
+            ));
+            rows.push(LayerSummary::conv(
+                format!("{n}_conv"),
+                shape,
+                block.conv.conv(),
+            ));
+            rows.push(LayerSummary::batch_norm(
+                format!("{n}_bn"),
+                shape,
+                &block.bn,
+            ));
+            rows.push(LayerSummary::new(format!("{n}_relu"), "ReLU", shape, 0, 0));
+            let joined = [h / s, w / s, 2 * cout];
+            rows.push(LayerSummary::new(
+                format!("{n}_concat"),
+                "Concatenate",
+                joined,
+                0,
+                0,
+            ));
+        }
+        rows.push(LayerSummary::new(
+            "out_upsample",
+            "UpSampling2D",
+            [h, w, 2 * f],
+            0,
+            0,
+        ));
+        rows.push(LayerSummary::conv(
+            "out_conv",
+            [h, w, N_TRACKS],
+            self.out.conv(),
+        ));
+        rows.push(LayerSummary::new(
+            "out_tanh",
+            "Activation",
+            [h, w, N_TRACKS],
+            0,
+            0,
+        ));
+        Summary::new("generator", rows)
+    }
+
+    /// A Keras-style summary: each layer's name, output shape and parameter count, with totals.
+    pub fn summary(&self) -> String {
+        self.summary_table().to_string()
+    }
+}
