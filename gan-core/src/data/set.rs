@@ -37,7 +37,8 @@ pub struct Dataset {
 impl Dataset {
     /// Loads the index and every chorale's MIDI file from `dir`.
     pub fn load(dir: impl AsRef<Path>) -> Result<Self> {
-        let dir = dir.as_ref().to_path_buf();
+        let dir = dir.as_ref();
+        let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
         let index = DatasetIndex::load(&dir)?;
         let chorales = index
             .chorales
