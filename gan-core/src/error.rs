@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 pub use crate::audio::AudioError;
+pub use crate::compose::ComposeError;
 pub use crate::data::DataError;
 pub use crate::midi::MidiError;
 pub use crate::model::ModelError;
@@ -20,6 +21,9 @@ pub enum Error {
     /// Rendering audio failed.
     #[error(transparent)]
     Audio(#[from] AudioError),
+    /// Composing an accompaniment failed.
+    #[error(transparent)]
+    Compose(#[from] ComposeError),
     /// Drawing a plot failed.
     #[error(transparent)]
     Plot(#[from] PlotError),

@@ -12,6 +12,7 @@
 //! - [`train`]: the WGAN-GP losses, gradient penalty and training steps.
 
 pub mod audio;
+pub mod compose;
 pub mod data;
 pub mod display;
 pub mod error;

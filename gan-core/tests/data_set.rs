@@ -144,3 +144,24 @@ fn reference_metrics_describe_four_monophonic_voices() {
         assert!(m.pitch_range[3] > m.pitch_range[0], "{:?}", m.pitch_range);
     }
 }
+
+#[test]
+fn the_soprano_centre_is_the_data_sets_mean_soprano_pitch() {
+    let data = dataset();
+    let (sum, n) = data
+        .chorales
+        .iter()
+        .flat_map(|c| {
+            c.roll.tracks[0]
+                .pianoroll
+                .indexed_iter()
+                .filter(|(_, &v)| v > 0)
+                .map(|((_, p), _)| p as f64)
+        })
+        .fold((0.0, 0.0), |(s, n), p| (s + p, n + 1.0));
+    let mean = sum / n;
+    assert!(
+        (mean - gan_core::compose::SOPRANO_CENTER).abs() < 1.0,
+        "soprano mean pitch {mean}"
+    );
+}

@@ -17,7 +17,7 @@ mod read;
 mod twinkle;
 mod write;
 
-pub use melody::{melody, skyline, Melody};
+pub use melody::{bottom_line, melody, skyline, Melody};
 pub use read::{
     read_midi, read_midi_file, read_voices_file, MAX_FILE_BYTES, MAX_STEPS, MAX_TRACKS,
 };
