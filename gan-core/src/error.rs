@@ -23,7 +23,7 @@ pub enum Error {
     Audio(#[from] AudioError),
     /// Composing an accompaniment failed.
     #[error(transparent)]
-    Compose(#[from] ComposeError),
+    Compose(Box<ComposeError>),
     /// Drawing a plot failed.
     #[error(transparent)]
     Plot(#[from] PlotError),
@@ -41,6 +41,12 @@ pub enum Error {
         /// What the operating system said.
         source: std::io::Error,
     },
+}
+
+impl From<ComposeError> for Error {
+    fn from(err: ComposeError) -> Self {
+        Error::Compose(Box::new(err))
+    }
 }
 
 /// An array whose shape is not the one expected.
