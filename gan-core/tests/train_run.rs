@@ -192,7 +192,8 @@ fn resuming_from_a_checkpoint_is_exact_and_seeds_decide_everything() {
     let data = TrainData::from_dataset(dataset(), &straight).unwrap();
     let mut b = Trainer::restore(&checkpoint, straight.clone(), data, &dir_b).unwrap();
     assert_eq!(b.iteration(), 2);
-    b.run(|_| {}).unwrap();
+    let resumed: Vec<u64> = b.iter().map(|p| p.unwrap().iteration()).collect();
+    assert_eq!(resumed, vec![3, 4]);
     assert_eq!(
         all_losses(b.log()),
         all_losses(a.log()),
@@ -276,7 +277,10 @@ fn a_diverging_loss_stops_training_and_keeps_the_last_good_checkpoint() {
         "{msg}"
     );
     // Nothing more trains, and the last good checkpoint and log are untouched.
-    assert!(trainer.step().is_err());
+    match trainer.step() {
+        Err(Error::Train(TrainError::Halted { iteration: 3 })) => {}
+        other => panic!("expected Halted, got {:?}", other.map(|p| p.is_some())),
+    }
     let kept: Vec<u64> = run.checkpoints().unwrap().iter().map(|c| c.0).collect();
     assert_eq!(kept, vec![2]);
     let after: Vec<Vec<u8>> = files.iter().map(|f| read(&good.join(f))).collect();

@@ -138,9 +138,8 @@ impl Adam {
         };
         let mut restored = Vec::with_capacity(self.slots.len());
         for slot in &self.slots {
-            let mut pair = Vec::with_capacity(2);
-            for moment in ["m", "v"] {
-                let key = format!("{prefix}.{moment}.{}", slot.name);
+            let moment = |which: &str| {
+                let key = format!("{prefix}.{which}.{}", slot.name);
                 let t = tensors
                     .get(&key)
                     .ok_or_else(|| bad(format!("missing tensor {key}")))?;
@@ -151,17 +150,15 @@ impl Adam {
                         slot.var.dims()
                     )));
                 }
-                let t = t
-                    .to_dtype(slot.var.dtype())
+                t.to_dtype(slot.var.dtype())
                     .and_then(|t| t.to_device(slot.var.device()))
-                    .map_err(|e| bad(format!("tensor {key}: {e}")))?;
-                pair.push(t);
-            }
-            restored.push(pair);
+                    .map_err(|e| bad(format!("tensor {key}: {e}")))
+            };
+            restored.push((moment("m")?, moment("v")?));
         }
-        for (slot, mut pair) in self.slots.iter_mut().zip(restored) {
-            slot.v = pair.pop().unwrap_or_else(|| slot.v.clone());
-            slot.m = pair.pop().unwrap_or_else(|| slot.m.clone());
+        for (slot, (m, v)) in self.slots.iter_mut().zip(restored) {
+            slot.m = m;
+            slot.v = v;
         }
         self.steps = steps;
         Ok(())

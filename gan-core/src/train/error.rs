@@ -41,6 +41,14 @@ pub enum TrainError {
         /// Its value (NaN or ±inf).
         value: f64,
     },
+    /// A training step was asked of a trainer whose last iteration failed.
+    #[error(
+        "training stopped at iteration {iteration} after an error; restore a checkpoint to go on"
+    )]
+    Halted {
+        /// The iteration that failed.
+        iteration: u64,
+    },
     /// A setting is out of range or inconsistent.
     #[error("invalid training configuration: {0}")]
     Config(String),

@@ -330,11 +330,7 @@ impl Trainer {
     /// iteration is done.
     pub fn step(&mut self) -> Result<Option<Progress>> {
         if let Some(iteration) = self.halted_at {
-            return Err(TrainError::Config(format!(
-                "training stopped at iteration {iteration} after an error; restore a checkpoint \
-                 to go on"
-            ))
-            .into());
+            return Err(TrainError::Halted { iteration }.into());
         }
         if self.is_done() {
             return Ok(None);
