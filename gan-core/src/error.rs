@@ -8,6 +8,7 @@ pub use crate::data::DataError;
 pub use crate::midi::MidiError;
 pub use crate::model::ModelError;
 pub use crate::plot::PlotError;
+pub use crate::train::TrainError;
 
 /// Any error gan-core can return.
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +31,9 @@ pub enum Error {
     /// Building, running, loading or saving the networks failed.
     #[error(transparent)]
     Model(#[from] ModelError),
+    /// Training stopped, or its configuration or checkpoints are bad.
+    #[error(transparent)]
+    Train(#[from] TrainError),
     /// An array or roll has the wrong shape.
     #[error(transparent)]
     Shape(#[from] ShapeError),

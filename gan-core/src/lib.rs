@@ -9,7 +9,7 @@
 //! - [`plot`]: piano rolls, sample grids, loss curves and metric grids as PNG bytes;
 //! - [`display`]: evcxr (Jupyter) display helpers for images and inline audio;
 //! - [`model`]: the lab's WGAN-GP generator and critic in candle, Keras weight loading;
-//! - [`train`]: the WGAN-GP losses, gradient penalty and training steps.
+//! - [`train`]: WGAN-GP training: losses, steps, the training loop, checkpoints and run logs.
 
 pub mod audio;
 pub mod compose;
