@@ -6,6 +6,7 @@ pub use crate::audio::AudioError;
 pub use crate::data::DataError;
 pub use crate::midi::MidiError;
 pub use crate::plot::PlotError;
+pub use crate::settings::SettingError;
 
 /// Any error gan-core can return.
 #[derive(Debug, thiserror::Error)]
@@ -25,6 +26,9 @@ pub enum Error {
     /// An array or roll has the wrong shape.
     #[error(transparent)]
     Shape(#[from] ShapeError),
+    /// A setting read from the environment does not parse.
+    #[error(transparent)]
+    Setting(#[from] SettingError),
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {

@@ -7,7 +7,8 @@
 //! - [`metrics`]: the lab's music-quality metrics and the usual MuseGAN set;
 //! - [`audio`]: a small plucked-string synthesizer that renders rolls to 16-bit WAV;
 //! - [`plot`]: piano rolls, sample grids, loss curves and metric grids as PNG bytes;
-//! - [`display`]: evcxr (Jupyter) display helpers for images and inline audio.
+//! - [`display`]: evcxr (Jupyter) display helpers for images and inline audio;
+//! - [`settings`]: settings read from environment variables, for notebooks and runs.
 
 pub mod audio;
 pub mod data;
@@ -17,6 +18,7 @@ pub mod metrics;
 pub mod midi;
 pub mod plot;
 pub mod roll;
+pub mod settings;
 
 pub use error::{Error, Result};
 pub use roll::{Multitrack, Note, Track};
