@@ -204,18 +204,22 @@ def warn_about_saved_outputs(path: Path) -> None:
               f"(Edit > Clear Outputs of All Cells, then save)", flush=True)
 
 
-def run_notebook(path: Path) -> tuple[dict, float]:
-    """Executes the notebook at `path` in its folder; returns the executed notebook and the time."""
+def run_notebook(path: Path) -> tuple[dict, float, Problem | None]:
+    """Executes the notebook at `path` in its folder; returns the executed notebook (as far as it
+    got), the time, and the reason it stopped early: a cell ran past CELL_TIMEOUT_S, or the
+    kernel died or did not start."""
     import nbformat
     from nbclient import NotebookClient
 
     nb = nbformat.read(path, as_version=4)
     started: dict[int, float] = {}
+    finished: set[int] = set()
 
     def on_cell_execute(cell, cell_index):
         started[cell_index] = time.monotonic()
 
     def on_cell_executed(cell, cell_index, execute_reply):
+        finished.add(cell_index)
         seconds = time.monotonic() - started.get(cell_index, time.monotonic())
         print(f"  cell {cell_index + 1:>2}  {seconds:7.1f} s  "
               f"{_first_line(_text(cell.source))}", flush=True)
@@ -231,8 +235,15 @@ def run_notebook(path: Path) -> tuple[dict, float]:
         on_cell_executed=on_cell_executed,
     )
     start = time.monotonic()
-    client.execute()
-    return nb, time.monotonic() - start
+    stopped = None
+    try:
+        client.execute()
+    except Exception as error:  # nbclient's timeouts, a dead kernel, a kernel that never started
+        running = [i for i in started if i not in finished]
+        cell = running[-1] + 1 if running else 0
+        first_line = (str(error).strip().splitlines() or [""])[0]
+        stopped = Problem(path.name, cell, f"the run stopped: {type(error).__name__}: {first_line}")
+    return nb, time.monotonic() - start, stopped
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -260,11 +271,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"    {path.name}: FAILED, not a valid notebook", flush=True)
             continue
         warn_about_saved_outputs(path)
-        nb, seconds = run_notebook(path)
+        nb, seconds, stopped = run_notebook(path)
         total += seconds
         out = EXECUTED / path.name
         nbformat.write(nb, out)
-        found = scan_notebook(nb, path.name)
+        found = ([stopped] if stopped else []) + scan_notebook(nb, path.name)
         problems += found
         status = "FAILED" if found else "ok"
         print(f"    {path.name}: {seconds:.1f} s, {status} (executed copy: "
