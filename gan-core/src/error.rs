@@ -8,6 +8,7 @@ pub use crate::data::DataError;
 pub use crate::midi::MidiError;
 pub use crate::model::ModelError;
 pub use crate::plot::PlotError;
+pub use crate::settings::SettingError;
 pub use crate::train::TrainError;
 
 /// Any error gan-core can return.
@@ -37,6 +38,9 @@ pub enum Error {
     /// An array or roll has the wrong shape.
     #[error(transparent)]
     Shape(#[from] ShapeError),
+    /// A setting read from the environment does not parse.
+    #[error(transparent)]
+    Setting(#[from] SettingError),
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {

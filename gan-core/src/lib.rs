@@ -9,7 +9,9 @@
 //! - [`plot`]: piano rolls, sample grids, loss curves and metric grids as PNG bytes;
 //! - [`display`]: evcxr (Jupyter) display helpers for images and inline audio;
 //! - [`model`]: the lab's WGAN-GP generator and critic in candle, Keras weight loading;
-//! - [`train`]: WGAN-GP training: losses, steps, the training loop, checkpoints and run logs.
+//! - [`train`]: WGAN-GP training: losses, steps, the training loop, checkpoints and run logs;
+//! - [`compose`]: four-part accompaniment for any melody;
+//! - [`settings`]: settings read from environment variables, for notebooks and runs.
 
 pub mod audio;
 pub mod compose;
@@ -21,6 +23,7 @@ pub mod midi;
 pub mod model;
 pub mod plot;
 pub mod roll;
+pub mod settings;
 pub mod train;
 
 pub use error::{Error, Result};
