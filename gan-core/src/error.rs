@@ -41,6 +41,14 @@ pub enum Error {
     /// A setting read from the environment does not parse.
     #[error(transparent)]
     Setting(#[from] SettingError),
+    /// Something about a named input file went wrong (e.g. its melody could not be composed for).
+    #[error("{}: {source}", path.display())]
+    Input {
+        /// The input file.
+        path: PathBuf,
+        /// What went wrong with it.
+        source: Box<Error>,
+    },
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {

@@ -11,6 +11,7 @@
 //! - [`model`]: the lab's WGAN-GP generator and critic in candle, Keras weight loading;
 //! - [`train`]: WGAN-GP training: losses, steps, the training loop, checkpoints and run logs;
 //! - [`compose`]: four-part accompaniment for any melody;
+//! - [`pretrained`]: the shipped pretrained generator;
 //! - [`settings`]: settings read from environment variables, for notebooks and runs.
 
 pub mod audio;
@@ -22,6 +23,7 @@ pub mod metrics;
 pub mod midi;
 pub mod model;
 pub mod plot;
+pub mod pretrained;
 pub mod roll;
 pub mod settings;
 pub mod train;

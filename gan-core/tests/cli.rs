@@ -171,7 +171,143 @@ fn dataset_prints_the_counts_and_exports_npy() {
 fn help_lists_every_subcommand() {
     let out = gan(&["--help"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    for sub in ["metrics", "render", "dataset"] {
+    for sub in ["compose", "train", "export", "metrics", "render", "dataset"] {
         assert!(stdout.contains(sub), "{stdout}");
     }
+}
+
+/// Trains a tiny model for 3 iterations in `dir`/run and exports it to `dir`/model.
+fn tiny_model(dir: &Path) -> PathBuf {
+    let config = dir.join("config.json");
+    std::fs::write(
+        &config,
+        r#"{"iterations": 3, "batch_size": 4, "model": {"filters": 4, "latent": 8},
+            "checkpoint_every": 2, "sample_every": 2, "eval_samples": 2}"#,
+    )
+    .unwrap();
+    let run = dir.join("run");
+    let out = gan(&[
+        "train",
+        "--config",
+        config.to_str().unwrap(),
+        "--run",
+        run.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("trained to iteration 3"));
+    let model = dir.join("model");
+    let out = gan(&[
+        "export",
+        run.to_str().unwrap(),
+        "--out",
+        model.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    model
+}
+
+#[test]
+fn train_export_and_compose_the_whole_melody() {
+    let dir = scratch("compose");
+    let model = tiny_model(&dir);
+    let melody = dir.join("twinkle.mid");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/twinkle_twinkle.mid"),
+        &melody,
+    )
+    .unwrap();
+    let out = gan(&[
+        "compose",
+        melody.to_str().unwrap(),
+        "--model",
+        model.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let score = gan_core::midi::read_midi_file(dir.join("twinkle-composed.mid"), 4).unwrap();
+    let tune = gan_core::midi::twinkle_twinkle();
+    assert_eq!(
+        score.tracks[0].pianoroll,
+        tune.tracks[0].pianoroll.mapv(|v| v.min(127))
+    );
+    assert!(
+        score.tracks.len() >= 2,
+        "the melody and at least one generated voice"
+    );
+    assert!(dir.join("twinkle-composed.wav").exists());
+    // Variations are numbered, and the same seed writes the same music.
+    let named = dir.join("named.mid");
+    let args = [
+        "compose",
+        melody.to_str().unwrap(),
+        "--model",
+        model.to_str().unwrap(),
+        "--out",
+        named.to_str().unwrap(),
+        "--samples",
+        "2",
+        "--seed",
+        "4",
+    ];
+    assert!(gan(&args).status.success());
+    let first = std::fs::read(dir.join("named-1.mid")).unwrap();
+    assert!(dir.join("named-2.wav").exists());
+    assert!(gan(&args).status.success());
+    assert_eq!(std::fs::read(dir.join("named-1.mid")).unwrap(), first);
+}
+
+#[test]
+fn compose_and_train_errors_are_clear() {
+    let dir = scratch("compose_errors");
+    let junk = dir.join("junk.mid");
+    std::fs::write(&junk, b"RIFF....").unwrap();
+    let missing = dir.join("no-model");
+    let twinkle = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/twinkle_twinkle.mid");
+    assert_fails_with(&gan(&["compose", junk.to_str().unwrap()]), &["junk.mid"]);
+    assert_fails_with(
+        &gan(&[
+            "compose",
+            twinkle.to_str().unwrap(),
+            "--model",
+            missing.to_str().unwrap(),
+        ]),
+        &["no-model"],
+    );
+    // A drums-only melody: Twinkle moved to the drum channel.
+    let mut drums = gan_core::midi::twinkle_twinkle();
+    drums.tracks[0].is_drum = true;
+    let drum_file = dir.join("drums.mid");
+    gan_core::midi::write_midi_file(&drum_file, &drums).unwrap();
+    let model = tiny_model(&dir);
+    assert_fails_with(
+        &gan(&[
+            "compose",
+            drum_file.to_str().unwrap(),
+            "--model",
+            model.to_str().unwrap(),
+        ]),
+        &["drums.mid", "drums only"],
+    );
+    let empty_run = dir.join("empty-run");
+    assert_fails_with(
+        &gan(&["train", "--resume", "--run", empty_run.to_str().unwrap()]),
+        &["empty-run"],
+    );
+    let bad_config = dir.join("bad.json");
+    std::fs::write(&bad_config, r#"{"iterations": "many"}"#).unwrap();
+    assert_fails_with(
+        &gan(&["train", "--config", bad_config.to_str().unwrap()]),
+        &["bad.json"],
+    );
 }

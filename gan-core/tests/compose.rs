@@ -29,7 +29,7 @@ fn the_whole_melody_gets_four_voices_with_the_melody_as_soprano() {
         seed: 5,
         ..Default::default()
     };
-    let out = compose(&gan(), &tune, &options).unwrap();
+    let out = compose(gan().generator(), &Device::Cpu, &tune, &options).unwrap();
     assert_eq!(out.len(), 2);
     for score in &out {
         assert_eq!(score.tracks.len(), 4);
@@ -49,7 +49,7 @@ fn the_whole_melody_gets_four_voices_with_the_melody_as_soprano() {
         out[1].tracks[1..],
         "each sample has its own z"
     );
-    let again = compose(&gan(), &tune, &options).unwrap();
+    let again = compose(gan().generator(), &Device::Cpu, &tune, &options).unwrap();
     assert_eq!(out, again, "the same seed gives the same music");
 }
 
@@ -65,8 +65,12 @@ fn a_low_melody_is_composed_in_its_own_register() {
         monophonic: false,
         ..Default::default()
     };
-    let high = compose(&gan(), &tune, &options).unwrap().remove(0);
-    let low = compose(&gan(), &low, &options).unwrap().remove(0);
+    let high = compose(gan().generator(), &Device::Cpu, &tune, &options)
+        .unwrap()
+        .remove(0);
+    let low = compose(gan().generator(), &Device::Cpu, &low, &options)
+        .unwrap()
+        .remove(0);
     // The low melody is moved up two octaves, so the generator sees the same input, and its
     // voices come back two octaves down.
     for k in 1..4 {
@@ -92,7 +96,7 @@ fn bad_requests_get_typed_errors() {
         ..Default::default()
     };
     assert!(matches!(
-        compose(&gan, &tune, &no_samples),
+        compose(gan.generator(), &Device::Cpu, &tune, &no_samples),
         Err(ComposeError::NoSamples)
     ));
     let long_pickup = ComposeOptions {
@@ -100,7 +104,7 @@ fn bad_requests_get_typed_errors() {
         ..Default::default()
     };
     assert!(matches!(
-        compose(&gan, &tune, &long_pickup),
+        compose(gan.generator(), &Device::Cpu, &tune, &long_pickup),
         Err(ComposeError::Pickup(16))
     ));
     let fine = Multitrack {
@@ -108,18 +112,18 @@ fn bad_requests_get_typed_errors() {
         ..tune.clone()
     };
     assert!(matches!(
-        compose(&gan, &fine, &Default::default()),
+        compose(gan.generator(), &Device::Cpu, &fine, &Default::default()),
         Err(ComposeError::Resolution(24))
     ));
     let silent = Multitrack::new(4, 100.0, vec![Track::silent("x", 0, 32)]);
-    let err = compose(&gan, &silent, &Default::default()).unwrap_err();
+    let err = compose(gan.generator(), &Device::Cpu, &silent, &Default::default()).unwrap_err();
     assert!(
         matches!(err, ComposeError::Melody(MidiError::NoNotes)),
         "{err}"
     );
     let mut drums = tune.clone();
     drums.tracks[0].is_drum = true;
-    let err = compose(&gan, &drums, &Default::default()).unwrap_err();
+    let err = compose(gan.generator(), &Device::Cpu, &drums, &Default::default()).unwrap_err();
     assert!(
         matches!(err, ComposeError::Melody(MidiError::DrumsOnly)),
         "{err}"
@@ -128,7 +132,7 @@ fn bad_requests_get_typed_errors() {
         melody: Melody::Track(3),
         ..Default::default()
     };
-    assert!(compose(&gan, &tune, &missing)
+    assert!(compose(gan.generator(), &Device::Cpu, &tune, &missing)
         .unwrap_err()
         .to_string()
         .contains("no track 3"));
@@ -141,7 +145,9 @@ fn a_pickup_keeps_the_melody_in_place() {
         pickup_steps: 4,
         ..Default::default()
     };
-    let score = compose(&gan(), &tune, &options).unwrap().remove(0);
+    let score = compose(gan().generator(), &Device::Cpu, &tune, &options)
+        .unwrap()
+        .remove(0);
     assert_eq!(score.len(), tune.len());
     assert_eq!(score.tracks[0].pianoroll, tune.tracks[0].pianoroll);
 }

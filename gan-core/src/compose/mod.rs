@@ -10,7 +10,7 @@ mod windows;
 pub use register::{octave_shift, SOPRANO_CENTER};
 pub use windows::{join_windows, melody_windows};
 
-use candle_core::Tensor;
+use candle_core::{DType, Device, Tensor};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::midi::{bottom_line, melody, skyline, Melody};
 use crate::model::layout::{batch_to_tensor, tensor_to_batch};
 use crate::model::noise::sample_z;
-use crate::model::{Gan, Mode, ModelError};
+use crate::model::{Generator, Mode, ModelError};
 use crate::roll::{Multitrack, Track, STEPS_PER_BEAT, VOICE_NAMES};
 
 /// What can go wrong composing.
@@ -71,9 +71,12 @@ impl Default for ComposeOptions {
 }
 
 /// Four-part arrangements of the melody in `input` (read at 4 steps per beat), one per sample:
-/// soprano = the input melody as it is, alto, tenor and bass from the generator.
+/// soprano = the input melody as it is, alto, tenor and bass from the generator (an f32
+/// generator on `device`, e.g. [`Pretrained`](crate::pretrained::Pretrained)'s or
+/// [`Gan::generator`](crate::model::Gan::generator)).
 pub fn compose(
-    gan: &Gan,
+    generator: &Generator,
+    device: &Device,
     input: &Multitrack,
     options: &ComposeOptions,
 ) -> Result<Vec<Multitrack>, ComposeError> {
@@ -90,23 +93,23 @@ pub fn compose(
     let shift = octave_shift(&tune);
     let windows = melody_windows(&tune.transposed(shift), options.pickup_steps);
     let n = windows.len_of(ndarray::Axis(0));
-    let c = batch_to_tensor(&windows.view(), gan.dtype(), gan.device())?;
+    let c = batch_to_tensor(&windows.view(), DType::F32, device)?;
     let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
     let mut out = Vec::with_capacity(options.samples);
     for _ in 0..options.samples {
         // One latent grid per sample, shared by all its windows.
-        let z = sample_z(&mut rng, gan.config(), 1, gan.dtype(), gan.device())
+        let z = sample_z(&mut rng, generator.config(), 1, DType::F32, device)
             .map_err(ModelError::from)?;
         let z = z
             .broadcast_as((
                 n,
-                gan.config().latent,
+                generator.config().latent,
                 z.dim(2).map_err(ModelError::from)?,
                 z.dim(3).map_err(ModelError::from)?,
             ))
             .and_then(|z| z.contiguous())
             .map_err(ModelError::from)?;
-        let generated = generate(gan, &c, &z)?;
+        let generated = generate(generator, &c, &z)?;
         let roll = join_windows(
             generated.view(),
             options.pickup_steps,
@@ -119,13 +122,17 @@ pub fn compose(
 }
 
 /// Runs the generator in inference mode over the windows, in chunks to bound memory.
-fn generate(gan: &Gan, c: &Tensor, z: &Tensor) -> Result<ndarray::Array4<f32>, ModelError> {
+fn generate(
+    generator: &Generator,
+    c: &Tensor,
+    z: &Tensor,
+) -> Result<ndarray::Array4<f32>, ModelError> {
     const CHUNK: usize = 64;
     let n = c.dim(0)?;
     let mut parts = Vec::new();
     for start in (0..n).step_by(CHUNK) {
         let len = CHUNK.min(n - start);
-        let y = gan.generator().forward(
+        let y = generator.forward(
             &c.narrow(0, start, len)?,
             &z.narrow(0, start, len)?,
             Mode::Infer,

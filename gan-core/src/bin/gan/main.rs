@@ -1,9 +1,10 @@
-//! `gan`: the lab's jobs without Jupyter: metrics, audio rendering and the data set (compose and
-//! train come with the pretrained model and the training loop).
+//! `gan`: the lab's jobs without Jupyter: compose, train, export, metrics, render and dataset.
 
+mod compose;
 mod dataset;
 mod metrics;
 mod render;
+mod train;
 
 use std::process::ExitCode;
 
@@ -19,6 +20,12 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Write alto, tenor and bass for the melody of a MIDI file (MIDI and WAV out).
+    Compose(compose::Args),
+    /// Train the GAN on the Bach chorales (the lab's loop), with checkpoints and resume.
+    Train(train::Args),
+    /// Turn a training run's latest checkpoint into a pretrained model directory.
+    Export(train::ExportArgs),
     /// Music-quality metrics of MIDI files or .npy arrays, beside the data set's reference.
     Metrics(metrics::Args),
     /// Render a MIDI file to a 16-bit WAV with the built-in synthesizer.
@@ -52,6 +59,9 @@ pub fn write_stdout(line: &str) {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Compose(args) => compose::run(args),
+        Command::Train(args) => train::run(args),
+        Command::Export(args) => train::export(args),
         Command::Metrics(args) => metrics::run(args),
         Command::Render(args) => render::run(args),
         Command::Dataset(args) => dataset::run(args),
