@@ -6,16 +6,15 @@
 //! (N, 32, 128, tracks). The widths are a [`ModelConfig`] (the lab: f = 64, 512 latent channels).
 
 pub mod config;
-pub mod conv_op;
 pub mod critic;
 pub mod gan;
 pub mod generator;
-pub mod im2col;
 pub mod init;
 pub mod keras;
 pub mod layers;
 pub mod layout;
 pub mod noise;
+pub mod ops;
 pub mod summary;
 
 use std::path::PathBuf;
@@ -23,7 +22,7 @@ use std::path::PathBuf;
 pub use config::ModelConfig;
 pub use critic::{Critic, InputGradient};
 pub use gan::Gan;
-pub use generator::Generator;
+pub use generator::{Generator, InferenceGenerator};
 pub use layers::Mode;
 pub use summary::{LayerSummary, Summary};
 
