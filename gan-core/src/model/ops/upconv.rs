@@ -90,23 +90,31 @@ impl Phase {
     }
 }
 
-/// The stacked phase kernels (O, 25·C) of a 4 × 4 kernel w (O, C, 4, 4).
+/// The stacked phase kernels (O, 25·C) of a 4 × 4 kernel w (O, C, 4, 4). Each output
+/// channel's kernel is first transposed to tap-major (16, C), so that every tap adds into its
+/// phase tap as one contiguous run of C values.
 fn phase_kernels<T: Elem>(w: &[T], c: usize) -> Vec<T> {
     let row = TOTAL_TAPS * c;
     let o = w.len() / (16 * c).max(1);
     let mut p = vec![T::ZERO; o * row];
-    p.par_chunks_mut(row).enumerate().for_each(|(oi, prow)| {
-        let wo = &w[oi * 16 * c..][..16 * c];
-        for phase in Phase::ALL {
-            let base = phase.offset(c);
-            for (ky, kx) in (0..4).flat_map(|ky| (0..4).map(move |kx| (ky, kx))) {
-                let dst = &mut prow[base + phase.column(ky, kx, c)..][..c];
-                for (ch, d) in dst.iter_mut().enumerate() {
-                    *d += wo[ch * 16 + ky * 4 + kx];
+    p.par_chunks_mut(row).enumerate().for_each_init(
+        || vec![T::ZERO; 16 * c],
+        |taps, (oi, prow)| {
+            for (ch, w) in w[oi * 16 * c..][..16 * c].chunks(16).enumerate() {
+                for (t, &v) in w.iter().enumerate() {
+                    taps[t * c + ch] = v;
                 }
             }
-        }
-    });
+            for phase in Phase::ALL {
+                for (t, src) in taps.chunks(c).enumerate() {
+                    let start = phase.offset(c) + phase.column(t / 4, t % 4, c);
+                    for (d, &v) in prow[start..start + c].iter_mut().zip(src) {
+                        *d += v;
+                    }
+                }
+            }
+        },
+    );
     p
 }
 
@@ -116,18 +124,26 @@ fn phase_kernels_adjoint<T: Elem>(dp: &[T], c: usize) -> Vec<T> {
     let row = TOTAL_TAPS * c;
     let o = dp.len() / row.max(1);
     let mut dw = vec![T::ZERO; o * 16 * c];
-    dw.par_chunks_mut(16 * c).enumerate().for_each(|(oi, dwo)| {
-        let prow = &dp[oi * row..][..row];
-        for phase in Phase::ALL {
-            let base = phase.offset(c);
-            for (ky, kx) in (0..4).flat_map(|ky| (0..4).map(move |kx| (ky, kx))) {
-                let src = &prow[base + phase.column(ky, kx, c)..][..c];
-                for (ch, &v) in src.iter().enumerate() {
-                    dwo[ch * 16 + ky * 4 + kx] += v;
+    dw.par_chunks_mut(16 * c).enumerate().for_each_init(
+        || vec![T::ZERO; 16 * c],
+        |taps, (oi, dwo)| {
+            let prow = &dp[oi * row..][..row];
+            taps.fill(T::ZERO);
+            for phase in Phase::ALL {
+                for (t, dst) in taps.chunks_mut(c).enumerate() {
+                    let start = phase.offset(c) + phase.column(t / 4, t % 4, c);
+                    for (d, &v) in dst.iter_mut().zip(&prow[start..start + c]) {
+                        *d += v;
+                    }
                 }
             }
-        }
-    });
+            for (ch, dw) in dwo.chunks_mut(16).enumerate() {
+                for (t, d) in dw.iter_mut().enumerate() {
+                    *d = taps[t * c + ch];
+                }
+            }
+        },
+    );
     dw
 }
 
