@@ -7,6 +7,8 @@ use std::ops::{Add, AddAssign, Div, Mul, Sub};
 use candle_core::backend::BackendStorage;
 use candle_core::{CpuStorage, Layout, Result};
 
+use super::profile::timed;
+
 /// An element type of the kernels: f32 or f64.
 pub(crate) trait Elem:
     Copy
@@ -125,7 +127,8 @@ pub(crate) trait Kernel {
     fn run<T: Elem>(&self, inputs: &[&[T]]) -> Result<Vec<T>>;
 }
 
-/// Runs `kernel` on CPU storages that are all f32 or all f64 and contiguous.
+/// Runs `kernel` on CPU storages that are all f32 or all f64 and contiguous (timed per
+/// kernel and input shape when [`super::profile`] is on).
 pub(crate) fn cpu_run<K: Kernel>(
     kernel: &K,
     inputs: &[(&CpuStorage, &Layout)],
@@ -146,11 +149,12 @@ pub(crate) fn cpu_run<K: Kernel>(
         }
         Ok(Some(out))
     }
+    let label = || format!("{} {:?}", K::NAME, inputs[0].1.dims());
     if let Some(slices) = typed::<f32>(K::NAME, inputs)? {
-        return Ok(f32::storage(kernel.run(&slices)?));
+        return Ok(f32::storage(timed(label, || kernel.run(&slices))?));
     }
     if let Some(slices) = typed::<f64>(K::NAME, inputs)? {
-        return Ok(f64::storage(kernel.run(&slices)?));
+        return Ok(f64::storage(timed(label, || kernel.run(&slices))?));
     }
     let dtypes: Vec<_> = inputs.iter().map(|(s, _)| s.dtype()).collect();
     candle_core::bail!(

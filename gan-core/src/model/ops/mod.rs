@@ -16,6 +16,8 @@
 //! - [`batch_norm`] with [`channel_stats`]: BatchNorm and the activation after it in one pass,
 //!   with a closed-form backward pass.
 //! - [`activation_slopes`]: an activation's derivative read off its output.
+//!
+//! [`profile`] times every kernel call by kernel and input shape when switched on.
 
 mod activation;
 mod conv;
@@ -23,6 +25,7 @@ mod elem;
 mod gemm;
 mod im2col;
 mod norm;
+pub mod profile;
 pub mod reference;
 mod upconv;
 
