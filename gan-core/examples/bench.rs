@@ -6,13 +6,21 @@
 //!
 //! Options: --threads N (default 2), --reps N (5), --warmup N (2), --iter-reps N (3),
 //! --infer-reps N (10), --batch N (64), --filters N (64), --latent N (512), --pool N (12),
-//! --json FILE. Data: random rolls in {-1, +1} with about 3% of cells +1, a pool of distinct
-//! batches used in turn. Medians are in seconds.
+//! --only KEYS (time only the rows with these comma-separated keys), --profile (time each op
+//! kernel too, printed and in the JSON under each row's `kernels`), --json FILE.
+//! Data: random rolls in {-1, +1} with about 3% of cells +1, a pool of distinct batches used in
+//! turn. Medians are in seconds. The inference rows run [`Generator::for_inference`]'s
+//! snapshot, made once after training (its making is the `prepare_inference` row); the
+//! `infer_b*_forward` rows run `Generator::forward` in inference mode instead.
+//!
+//! [`Generator::for_inference`]: gan_core::model::Generator::for_inference
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use candle_core::{DType, Device, Tensor};
 use gan_core::model::noise::sample_z;
+use gan_core::model::ops::profile;
 use gan_core::model::{Gan, Mode, ModelConfig};
 use gan_core::train::{TrainConfig, WganGp};
 use rand::{Rng, SeedableRng};
@@ -29,8 +37,13 @@ struct Args {
     filters: usize,
     latent: usize,
     pool: usize,
+    only: Option<String>,
+    profile: bool,
     json: Option<String>,
 }
+
+/// Whether `--profile` asked for per-kernel times.
+static PROFILE: AtomicBool = AtomicBool::new(false);
 
 fn parse_args() -> Result<Args, String> {
     let mut a = Args {
@@ -43,6 +56,8 @@ fn parse_args() -> Result<Args, String> {
         filters: 64,
         latent: 512,
         pool: 12,
+        only: None,
+        profile: false,
         json: None,
     };
     let mut it = std::env::args().skip(1);
@@ -63,6 +78,8 @@ fn parse_args() -> Result<Args, String> {
             "--latent" => a.latent = number()?,
             "--pool" => a.pool = number()?.max(1),
             "--json" => a.json = Some(value()?),
+            "--only" => a.only = Some(value()?),
+            "--profile" => a.profile = true,
             _ => return Err(format!("unknown argument {arg}")),
         }
     }
@@ -114,6 +131,10 @@ fn time_it(
     for _ in 0..warmup {
         f()?;
     }
+    let profiling = PROFILE.load(Ordering::Relaxed);
+    if profiling {
+        profile::take();
+    }
     let (mut wall, mut cpu) = (Vec::new(), Vec::new());
     for _ in 0..reps {
         let (c0, t0) = (cpu_seconds(), Instant::now());
@@ -123,14 +144,40 @@ fn time_it(
     }
     let m = median(&wall);
     eprintln!("{label:16} median {m:9.4} s over {reps} (times {wall:.3?})");
-    Ok(json!({
+    let mut row = json!({
         "median": m,
         "min": wall.iter().copied().fold(f64::INFINITY, f64::min),
         "max": wall.iter().copied().fold(0.0, f64::max),
         "n": reps,
         "cpu_median": median(&cpu),
         "times": wall,
-    }))
+    });
+    if profiling {
+        row["kernels"] = kernel_table(label, reps, wall.iter().sum::<f64>() / reps as f64);
+    }
+    Ok(row)
+}
+
+/// The kernel times gathered over `reps` repetitions as seconds per repetition, printed and as
+/// JSON, with what the kernels leave of the mean wall time `mean` (candle's own ops, autograd).
+fn kernel_table(label: &str, reps: usize, mean: f64) -> Value {
+    let kernels = profile::take();
+    let total: f64 = kernels.iter().map(|k| k.seconds).sum::<f64>() / reps as f64;
+    eprintln!("  {label}: {total:.4} s of {mean:.4} s per repetition in the ops' kernels");
+    for k in kernels.iter().take(16) {
+        let s = k.seconds / reps as f64;
+        let calls = k.calls / reps;
+        eprintln!(
+            "    {s:8.4} s {:5.1}%  {calls:3}×  {}",
+            100.0 * s / mean,
+            k.label
+        );
+    }
+    let rows: Vec<Value> = kernels
+        .iter()
+        .map(|k| json!({"kernel": k.label, "seconds": k.seconds / reps as f64, "calls": k.calls / reps}))
+        .collect();
+    json!({"in_kernels": total, "other": mean - total, "by_kernel": rows})
 }
 
 /// A random roll batch (B, tracks, 32, 128) in {-1, +1} with about 3% of cells +1.
@@ -153,6 +200,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // candle's CPU kernels use rayon's global pool and size their gemm calls from this variable;
     // set before the first tensor operation starts the pool.
     std::env::set_var("RAYON_NUM_THREADS", a.threads.to_string());
+    PROFILE.store(a.profile, Ordering::Relaxed);
+    profile::set_enabled(a.profile);
     let device = Device::Cpu;
     let config = ModelConfig::new(a.filters, a.latent);
     let gan = Gan::new(config, 0, DType::F32, &device)?;
@@ -174,31 +223,64 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     r.insert("framework".into(), json!("gan-core (candle)"));
     r.insert("version".into(), json!("candle 0.11"));
     r.insert("threads".into(), json!(a.threads));
-    let critic = time_it("critic_step", a.reps, a.warmup, || {
-        trainer.critic_step(&next())?;
-        Ok(())
-    })?;
-    r.insert("critic_step".into(), critic);
-    let generator = time_it("generator_step", a.reps, a.warmup, || {
-        trainer.generator_step(&next())?;
-        Ok(())
-    })?;
-    r.insert("generator_step".into(), generator);
-    let iteration = time_it("iteration", a.iter_reps, 0, || {
-        trainer.iteration(|| Ok(next()))?;
-        Ok(())
-    })?;
-    r.insert("iteration".into(), iteration);
+    // `--only ROWS` times the rows named (for profiling); the default is every row.
+    let wanted = |row: &str| {
+        a.only
+            .as_deref()
+            .is_none_or(|o| o.split(',').any(|k| k == row))
+    };
+    if wanted("critic_step") {
+        let t = time_it("critic_step", a.reps, a.warmup, || {
+            trainer.critic_step(&next())?;
+            Ok(())
+        })?;
+        r.insert("critic_step".into(), t);
+    }
+    if wanted("generator_step") {
+        let t = time_it("generator_step", a.reps, a.warmup, || {
+            trainer.generator_step(&next())?;
+            Ok(())
+        })?;
+        r.insert("generator_step".into(), t);
+    }
+    if wanted("iteration") {
+        let t = time_it("iteration", a.iter_reps, 0, || {
+            trainer.iteration(|| Ok(next()))?;
+            Ok(())
+        })?;
+        r.insert("iteration".into(), t);
+    }
     let gan = trainer.into_gan();
+    // Inference runs the generator's inference snapshot (BatchNorm folded, phase kernels built
+    // once), made after training as a user would; making it is timed on its own row.
+    if wanted("prepare_inference") {
+        let t = time_it("prepare_inference", a.infer_reps, 1, || {
+            gan.generator().for_inference()?;
+            Ok(())
+        })?;
+        r.insert("prepare_inference".into(), t);
+    }
+    let generator = gan.generator().for_inference()?;
     for bs in [1, a.batch] {
         let c = random_rolls(&mut rng, bs, 1)?;
         let z = sample_z(&mut rng, &config, bs, DType::F32, &device)?;
         let key = format!("infer_b{bs}");
-        let t = time_it(&key, a.infer_reps, 3, || {
-            gan.generator().forward(&c, &z, Mode::Infer)?;
-            Ok(())
-        })?;
-        r.insert(key, t);
+        if wanted(&key) {
+            let t = time_it(&key, a.infer_reps, 3, || {
+                generator.forward(&c, &z)?;
+                Ok(())
+            })?;
+            r.insert(key, t);
+        }
+        // The same batch through the training-time forward (phase kernels rebuilt per call).
+        let key = format!("infer_b{bs}_forward");
+        if wanted(&key) {
+            let t = time_it(&key, a.infer_reps, 3, || {
+                gan.generator().forward(&c, &z, Mode::Infer)?;
+                Ok(())
+            })?;
+            r.insert(key, t);
+        }
     }
     r.insert("peak_rss_mib".into(), json!(peak_rss_mib()));
     r.insert(

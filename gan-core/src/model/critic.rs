@@ -4,7 +4,8 @@ use candle_core::{Result, Tensor};
 use candle_nn::VarBuilder;
 
 use super::config::ModelConfig;
-use super::layers::{leaky_relu, Dense, SameConv2d, LEAKY_SLOPE};
+use super::layers::{Dense, SameConv2d, LEAKY_SLOPE};
+use super::ops::{activation_slopes, Activation};
 use super::summary::{LayerSummary, Summary};
 use crate::roll::{N_PITCHES, N_TRACKS, SNIPPET_STEPS};
 
@@ -33,11 +34,14 @@ pub struct InputGradient {
     pub grad: Tensor,
 }
 
+/// The activation after each of the critic's convolutions.
+const ACT: Activation = Activation::LeakyRelu(LEAKY_SLOPE);
+
 /// A critic forward pass with what its explicit backward pass needs.
 struct Trace {
     scores: Tensor,
-    /// The LeakyReLU slopes (1 or 0.2) after each convolution.
-    slopes: Vec<Tensor>,
+    /// The output of each convolution block (after its LeakyReLU), channels-major.
+    activations: Vec<Tensor>,
     /// The spatial size of each convolution's input.
     input_hw: Vec<(usize, usize)>,
 }
@@ -104,20 +108,19 @@ impl Critic {
         Self::check_inputs(x, c)?;
         // Channels-major inside: (C, B, H, W).
         let mut h = Tensor::cat(&[x, c], 1)?.transpose(0, 1)?.contiguous()?;
-        let mut slopes = Vec::with_capacity(self.convs.len());
+        let mut activations = Vec::with_capacity(self.convs.len());
         let mut input_hw = Vec::with_capacity(self.convs.len());
         for conv in &self.convs {
             input_hw.push((h.dim(2)?, h.dim(3)?));
-            let (y, s) = leaky_relu(&conv.forward(&h)?, LEAKY_SLOPE)?;
-            slopes.push(s);
-            h = y;
+            h = conv.forward(&h, ACT)?;
+            activations.push(h.clone());
         }
         // Flatten each sample's (C, H, W) map in that order, the dense weight's order.
         let features = h.transpose(0, 1)?.contiguous()?.flatten_from(1)?;
         let scores = self.dense.forward(&features)?;
         Ok(Trace {
             scores,
-            slopes,
+            activations,
             input_hw,
         })
     }
@@ -137,13 +140,14 @@ impl Critic {
             .detached()
             .trace(&x.detach(), &c.detach())
             .map_err(|e| e.context("critic forward for the input gradient"))?;
-        let last = trace.slopes.len() - 1;
-        let (ch, _, hh, ww) = trace.slopes[last].dims4()?;
+        let slopes = |i: usize| activation_slopes(&trace.activations[i], ACT);
+        let last = trace.activations.len() - 1;
+        let (ch, _, hh, ww) = trace.activations[last].dims4()?;
         let mut g = self
             .dense
             .weight()
             .reshape((ch, 1, hh, ww))?
-            .broadcast_mul(&trace.slopes[last])?;
+            .broadcast_mul(&slopes(last)?)?;
         for (i, conv) in self.convs.iter().enumerate().rev() {
             let channels = if i == 0 {
                 (0, N_TRACKS)
@@ -152,7 +156,7 @@ impl Critic {
             };
             g = conv.backward_input(&g, trace.input_hw[i], channels)?;
             if i > 0 {
-                g = g.mul(&trace.slopes[i - 1])?;
+                g = g.mul(&slopes(i - 1)?)?;
             }
         }
         Ok(InputGradient {

@@ -5,7 +5,8 @@ use candle_core::{Result, Tensor};
 use candle_nn::VarBuilder;
 
 use super::config::{ModelConfig, LATENT_PITCHES, LATENT_STEPS};
-use super::layers::{leaky_relu, relu, BatchNorm, Mode, SameConv2d, UpsampleConv2d, LEAKY_SLOPE};
+use super::layers::{BatchNorm, Mode, SameConv2d, UpsampleConv2d, BN_EPSILON, LEAKY_SLOPE};
+use super::ops::{self, Activation, UpsampleKernel};
 use super::summary::{LayerSummary, Summary};
 use crate::roll::{N_PITCHES, N_TRACKS, SNIPPET_STEPS};
 
@@ -19,9 +20,9 @@ struct Down {
 
 impl Down {
     fn forward(&self, x: &Tensor, mode: Mode) -> Result<Tensor> {
-        let (y, _) = leaky_relu(&self.conv.forward(x)?, LEAKY_SLOPE)?;
+        let y = self.conv.forward(x, Activation::LeakyRelu(LEAKY_SLOPE))?;
         match &self.bn {
-            Some(bn) => bn.forward(&y, mode),
+            Some(bn) => bn.forward(&y, mode, Activation::Identity),
             None => Ok(y),
         }
     }
@@ -37,10 +38,26 @@ struct Up {
 
 impl Up {
     fn forward(&self, x: &Tensor, skip: &Tensor, mode: Mode) -> Result<Tensor> {
-        let y = self.conv.forward(x)?;
-        let y = relu(&self.bn.forward(&y, mode)?)?;
+        let y = self.conv.forward(x, Activation::Identity)?;
+        let y = self.bn.forward(&y, mode, Activation::Relu)?;
         Tensor::cat(&[&y, skip], 0)
     }
+}
+
+/// Checks the generator's inputs: c (B, 1, 32, 128) and z (B, latent, 2, 8).
+fn check_inputs(c: &Tensor, z: &Tensor, latent: usize) -> Result<()> {
+    let (b, cc, h, w) = c.dims4()?;
+    if (cc, h, w) != (1, SNIPPET_STEPS, N_PITCHES) {
+        candle_core::bail!(
+            "generator condition must be (B, 1, {SNIPPET_STEPS}, {N_PITCHES}), got {:?}",
+            c.dims()
+        )
+    }
+    let z_shape = (b, latent, LATENT_STEPS, LATENT_PITCHES);
+    if z.dims4()? != z_shape {
+        candle_core::bail!("generator z must be {z_shape:?}, got {:?}", z.dims())
+    }
+    Ok(())
 }
 
 /// The generator G(c, z): c (B, 1, 32, 128) in {-1, +1} and z (B, latent, 2, 8), both NCHW,
@@ -106,17 +123,7 @@ impl Generator {
     /// In [`Mode::Train`] BatchNorm uses batch statistics and updates its moving statistics;
     /// in [`Mode::Infer`] it uses the moving statistics and changes nothing.
     pub fn forward(&self, c: &Tensor, z: &Tensor, mode: Mode) -> Result<Tensor> {
-        let (b, cc, h, w) = c.dims4()?;
-        if (cc, h, w) != (1, SNIPPET_STEPS, N_PITCHES) {
-            candle_core::bail!(
-                "generator condition must be (B, 1, {SNIPPET_STEPS}, {N_PITCHES}), got {:?}",
-                c.dims()
-            )
-        }
-        let z_shape = (b, self.config.latent, LATENT_STEPS, LATENT_PITCHES);
-        if z.dims4()? != z_shape {
-            candle_core::bail!("generator z must be {z_shape:?}, got {:?}", z.dims())
-        }
+        check_inputs(c, z, self.config.latent)?;
         // Channels-major inside: (C, B, H, W).
         let mut skips = Vec::with_capacity(self.down.len());
         let mut x = c.transpose(0, 1)?.contiguous()?;
@@ -128,7 +135,52 @@ impl Generator {
         for (block, skip) in self.up.iter().zip(skips.iter().rev().skip(1)) {
             x = block.forward(&x, skip, mode)?;
         }
-        self.out.forward(&x)?.tanh()?.transpose(0, 1)?.contiguous()
+        self.out
+            .forward(&x, Activation::Tanh)?
+            .transpose(0, 1)?
+            .contiguous()
+    }
+
+    /// A snapshot of this generator for inference (the weights as they are now): BatchNorm
+    /// folded into the up blocks' convolutions, their phase kernels built once, and no
+    /// autograd graph. Build a new one after the weights change.
+    pub fn for_inference(&self) -> Result<InferenceGenerator> {
+        let down = self
+            .down
+            .iter()
+            .map(|block| {
+                let bn = match &block.bn {
+                    Some(bn) => Some([bn.gamma().detach(), bn.beta().detach(), bn.moving_stats()?]),
+                    None => None,
+                };
+                Ok(FrozenDown {
+                    conv: block.conv.detached(),
+                    bn,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let up = self
+            .up
+            .iter()
+            .map(|block| {
+                // BN(conv(x) + b) = scale · conv(x) + (scale · b + shift), per output channel.
+                let (scale, shift) = block.bn.inference_affine()?;
+                let conv = block.conv.conv();
+                let weight =
+                    conv.weight()
+                        .detach()
+                        .broadcast_mul(&scale.reshape(((), 1, 1, 1))?)?;
+                let bias = ((conv.bias().detach() * &scale)? + shift)?;
+                FrozenUp::new(&weight, bias)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let out = self.out.conv();
+        Ok(InferenceGenerator {
+            latent: self.config.latent,
+            down,
+            up,
+            out: FrozenUp::new(&out.weight().detach(), out.bias().detach())?,
+        })
     }
 
     /// The per-layer table (name, output shape, parameters) in the style of Keras' summary.
@@ -227,5 +279,115 @@ impl Generator {
     /// A Keras-style summary: each layer's name, output shape and parameter count, with totals.
     pub fn summary(&self) -> String {
         self.summary_table().to_string()
+    }
+}
+
+/// A down block for inference: the convolution with its LeakyReLU, then BatchNorm with the
+/// moving statistics ([γ, β, (mean, variance)]).
+#[derive(Debug, Clone)]
+struct FrozenDown {
+    conv: SameConv2d,
+    bn: Option<[Tensor; 3]>,
+}
+
+impl FrozenDown {
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let y = self.conv.forward(x, Activation::LeakyRelu(LEAKY_SLOPE))?;
+        match &self.bn {
+            Some([gamma, beta, stats]) => ops::batch_norm(
+                &y,
+                gamma,
+                beta,
+                stats,
+                false,
+                BN_EPSILON,
+                Activation::Identity,
+            ),
+            None => Ok(y),
+        }
+    }
+}
+
+/// An upsample-convolution for inference, its kernel prepared once.
+#[derive(Debug, Clone)]
+struct FrozenUp {
+    kernel: UpsampleKernel,
+    bias: Tensor,
+}
+
+impl FrozenUp {
+    fn new(weight: &Tensor, bias: Tensor) -> Result<Self> {
+        Ok(Self {
+            kernel: UpsampleKernel::new(weight)?,
+            bias,
+        })
+    }
+
+    fn forward(&self, x: &Tensor, act: Activation) -> Result<Tensor> {
+        ops::upsample_conv2d(x, &self.kernel, &self.bias, act)
+    }
+}
+
+/// The generator prepared for inference by [`Generator::for_inference`]: the same function as
+/// [`Generator::forward`] in [`Mode::Infer`], with each up block's convolution, BatchNorm and
+/// ReLU in one op and no autograd graph.
+#[derive(Debug, Clone)]
+pub struct InferenceGenerator {
+    latent: usize,
+    down: Vec<FrozenDown>,
+    up: Vec<FrozenUp>,
+    out: FrozenUp,
+}
+
+impl InferenceGenerator {
+    /// Generates tracks (B, 4, 32, 128) in (-1, 1) from the condition `c` (B, 1, 32, 128) and
+    /// latent `z` (B, latent, 2, 8).
+    pub fn forward(&self, c: &Tensor, z: &Tensor) -> Result<Tensor> {
+        check_inputs(c, z, self.latent)?;
+        let mut skips = Vec::with_capacity(self.down.len());
+        let mut x = c.detach().transpose(0, 1)?.contiguous()?;
+        for block in &self.down {
+            x = block.forward(&x)?;
+            skips.push(x.clone());
+        }
+        x = Tensor::cat(&[&x, &z.detach().transpose(0, 1)?.contiguous()?], 0)?;
+        for (block, skip) in self.up.iter().zip(skips.iter().rev().skip(1)) {
+            x = Tensor::cat(&[&block.forward(&x, Activation::Relu)?, skip], 0)?;
+        }
+        self.out
+            .forward(&x, Activation::Tanh)?
+            .transpose(0, 1)?
+            .contiguous()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use candle_core::{DType, Device};
+
+    use super::*;
+    use crate::model::ops::reference::testing::{assert_close, random};
+    use crate::model::Gan;
+
+    #[test]
+    fn inference_snapshot_computes_the_inference_forward() {
+        let dev = Device::Cpu;
+        let gan = Gan::new(ModelConfig::new(4, 3), 3, DType::F64, &dev).unwrap();
+        let g = gan.generator();
+        let c = random((3, 1, 32, 128), 1);
+        let z = random((3, 3, 2, 8), 2);
+        // Training forwards move the moving statistics away from (0, 1).
+        for _ in 0..3 {
+            g.forward(&c, &z, Mode::Train).unwrap();
+        }
+        let expected = g.forward(&c, &z, Mode::Infer).unwrap();
+        let frozen = g.for_inference().unwrap();
+        let ours = frozen.forward(&c, &z).unwrap();
+        assert_close(&ours, &expected, 1e-12, "inference snapshot");
+        // A snapshot: further training leaves it unchanged.
+        g.forward(&c, &z, Mode::Train).unwrap();
+        assert_close(&frozen.forward(&c, &z).unwrap(), &ours, 0.0, "snapshot");
+        let err = frozen.forward(&c, &random((3, 4, 2, 8), 3)).unwrap_err();
+        assert!(err.to_string().contains("generator z"), "{err}");
     }
 }

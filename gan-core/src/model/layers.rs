@@ -1,13 +1,13 @@
 //! Layers with Keras semantics: 'same' convolutions (asymmetric padding for even kernels),
-//! BatchNormalization with Keras' momentum convention, Dense, activations and nearest
-//! upsampling. Activations are channels-major, (C, B, H, W), so that a convolution is a single
-//! matrix product; kernels are OIHW.
+//! upsampling followed by a convolution, BatchNormalization with Keras' momentum convention,
+//! and Dense. Activations are channels-major, (C, B, H, W), so that a convolution is a single
+//! matrix product; kernels are OIHW. The computations are the ops of [`super::ops`]; each
+//! layer takes the activation that follows it, which the ops fuse.
 
 use candle_core::{DType, Result, Tensor, Var, D};
 use candle_nn::{Init, VarBuilder};
 
-use super::conv_op::{conv, conv_transpose};
-use super::im2col::ConvGeometry;
+use super::ops::{self, Activation, ConvGeometry, UpsampleKernel};
 
 /// The slope LeakyReLU uses below zero in the lab's networks.
 pub const LEAKY_SLOPE: f64 = 0.2;
@@ -44,7 +44,8 @@ pub fn glorot_uniform(fan_in: usize, fan_out: usize) -> Init {
 /// Keras `Conv2D(filters, kernel, strides, padding='same')` with a bias; weight (O, I, kh, kw).
 ///
 /// Works on channels-major activations (C, B, H, W): the convolution is the matrix product of
-/// the weight (O, I·k·k) with the input's im2col matrix ([`conv`]), channels-major already.
+/// the weight (O, I·k·k) with the input's im2col matrix ([`ops::conv2d`]), channels-major
+/// already.
 #[derive(Debug, Clone)]
 pub struct SameConv2d {
     weight: Tensor,
@@ -123,49 +124,43 @@ impl SameConv2d {
         }
     }
 
-    /// Applies the convolution to channels-major `x` (I, B, H, W): (O, B, ⌈H/s⌉, ⌈W/s⌉).
-    pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
+    /// Applies the convolution to channels-major `x` (I, B, H, W), then `act`:
+    /// (O, B, ⌈H/s⌉, ⌈W/s⌉).
+    pub fn forward(&self, x: &Tensor, act: Activation) -> Result<Tensor> {
         let (ci, b, h, w) = x.dims4()?;
         let g = self.geometry(ci, b, h, w);
-        let co = self.weight.dim(0)?;
-        conv(x, &self.weight.reshape((co, g.rows()))?, &g)?
-            .broadcast_add(&self.bias.reshape((co, 1, 1, 1))?)
+        ops::conv2d(x, &self.weight, &self.bias, &g, act)
     }
 
     /// The gradient of a scalar with respect to this layer's input, given its gradient `grad`
-    /// (O, B, h, w) with respect to the layer's output, for an input of spatial size
-    /// `input_hw`; channels-major like [`SameConv2d::forward`].
+    /// (O, B, h, w) with respect to the layer's output (before any activation), for an input
+    /// of spatial size `input_hw`; channels-major like [`SameConv2d::forward`].
     ///
-    /// Only the input channels in `in_channels` (start, len) are returned. This is the transposed
-    /// convolution ([`conv_transpose`]: weightᵀ times the gradient, summed back by col2im), a
-    /// differentiable op, so that a loss on the result can itself be differentiated.
+    /// Only the input channels in `in_channels` (start, len) are returned. This is the
+    /// transposed convolution ([`ops::conv_transpose2d`]), differentiable in `grad` and in the
+    /// weight, so that a loss on the result can itself be differentiated.
     pub fn backward_input(
         &self,
         grad: &Tensor,
         input_hw: (usize, usize),
         in_channels: (usize, usize),
     ) -> Result<Tensor> {
-        let (co, b, _, _) = grad.dims4()?;
+        let b = grad.dim(1)?;
         let (start, len) = in_channels;
         let weight = if in_channels == (0, self.weight.dim(1)?) {
             self.weight.clone()
         } else {
-            self.weight.narrow(1, start, len)?.contiguous()?
+            self.weight.narrow(1, start, len)?
         };
         let g = self.geometry(len, b, input_hw.0, input_hw.1);
-        conv_transpose(grad, &weight.reshape((co, g.rows()))?, &g)
+        ops::conv_transpose2d(grad, &weight, &g)
     }
 }
 
 /// Keras `UpSampling2D(2)` (nearest) then `Conv2D(filters, 4, padding='same')`, computed without
 /// materialising the upsampled input: each of the four output phases (row and column parity)
-/// is a 3 × 3 convolution of the input whose taps are sums of the 4 × 4 kernel's taps.
-///
-/// On one axis, output 2m reads upsampled cells 2m−1 … 2m+2, that is input cells m−1, m, m, m+1
-/// (taps k0, k1+k2, k3 at offsets −1, 0, +1); output 2m+1 reads m, m, m+1, m+1 (taps 0, k0+k1,
-/// k2+k3). The weight is the Keras layer's (O, I, 4, 4); the phase kernels are a linear map of
-/// it (one matrix product), so gradients reach it as usual. This takes 9/16 of the upsampled
-/// convolution's multiply-adds and never stores the upsampled input.
+/// is a convolution of the input with a 3 × 3, 3 × 2, 2 × 3 or 2 × 2 kernel whose taps are
+/// sums of the 4 × 4 kernel's taps ([`ops::upsample_conv2d`]).
 #[derive(Debug, Clone)]
 pub struct UpsampleConv2d {
     conv: SameConv2d,
@@ -184,60 +179,10 @@ impl UpsampleConv2d {
         &self.conv
     }
 
-    /// Which 3-tap offset (−1, 0, +1 → 0, 1, 2) each of the 4 taps of one axis adds to, for
-    /// output phase 0 (even cells) and 1 (odd cells).
-    const PHASE_TAP: [[usize; 4]; 2] = [[0, 1, 1, 2], [1, 1, 2, 2]];
-
-    /// The (16, 36) matrix taking a 4 × 4 kernel's taps (ky, kx) to the four phases' 3 × 3
-    /// kernels (ry, rx, a, b).
-    fn phase_matrix(dtype: DType, device: &candle_core::Device) -> Result<Tensor> {
-        let mut m = vec![0f32; 16 * 36];
-        for (ky, kx) in (0..4).flat_map(|ky| (0..4).map(move |kx| (ky, kx))) {
-            for (ry, rx) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
-                let a = Self::PHASE_TAP[ry][ky];
-                let b = Self::PHASE_TAP[rx][kx];
-                m[(ky * 4 + kx) * 36 + (ry * 2 + rx) * 9 + a * 3 + b] = 1.0;
-            }
-        }
-        Tensor::from_vec(m, (16, 36), device)?.to_dtype(dtype)
-    }
-
-    /// The four phases' 3 × 3 kernels stacked as a (4·O, I·9) matrix, rows (ry, rx, o).
-    fn phase_kernels(&self) -> Result<Tensor> {
-        let w = self.conv.weight();
-        let (co, ci, _, _) = w.dims4()?;
-        let m = Self::phase_matrix(w.dtype(), w.device())?;
-        w.reshape((co * ci, 16))?
-            .matmul(&m)?
-            .reshape((co, ci, 4, 9))?
-            .permute((2, 0, 1, 3))?
-            .contiguous()?
-            .reshape((4 * co, ci * 9))
-    }
-
-    /// Upsamples channels-major `x` (I, B, H, W) and convolves it: (O, B, 2H, 2W).
-    pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let (ci, b, h, w) = x.dims4()?;
-        let co = self.conv.weight().dim(0)?;
-        let g = ConvGeometry {
-            channels: ci,
-            batch: b,
-            h,
-            w,
-            kernel: 3,
-            stride: 1,
-            pad_top: 1,
-            pad_left: 1,
-            out_h: h,
-            out_w: w,
-        };
-        let y = conv(x, &self.phase_kernels()?, &g)?;
-        // (ry·2 + rx, o) × (b, m, n) → (o, b, m, ry, n, rx) = (O, B, 2H, 2W).
-        y.reshape((2, 2, co, b, h, w))?
-            .permute((2, 3, 4, 0, 5, 1))?
-            .contiguous()?
-            .reshape((co, b, 2 * h, 2 * w))?
-            .broadcast_add(&self.conv.bias().reshape((co, 1, 1, 1))?)
+    /// Upsamples channels-major `x` (I, B, H, W) and convolves it, then `act`: (O, B, 2H, 2W).
+    pub fn forward(&self, x: &Tensor, act: Activation) -> Result<Tensor> {
+        let kernel = UpsampleKernel::new(self.conv.weight())?;
+        ops::upsample_conv2d(x, &kernel, self.conv.bias(), act)
     }
 }
 
@@ -299,44 +244,58 @@ impl BatchNorm {
         self.moving_mean.elem_count() + self.moving_variance.elem_count()
     }
 
-    /// Normalises `x` (C, B, H, W); in [`Mode::Train`] also updates the moving statistics.
-    pub fn forward(&self, x: &Tensor, mode: Mode) -> Result<Tensor> {
-        let (mean, var) = match mode {
+    /// Normalises `x` (C, B, H, W), then `act`; in [`Mode::Train`] with the batch statistics,
+    /// which also move the moving statistics, in [`Mode::Infer`] with the moving statistics.
+    pub fn forward(&self, x: &Tensor, mode: Mode, act: Activation) -> Result<Tensor> {
+        let stats = match mode {
             Mode::Train => {
-                let mean = x.mean_keepdim((1, 2, 3))?;
-                let centred = x.broadcast_sub(&mean)?;
-                let var = centred.sqr()?.mean_keepdim((1, 2, 3))?;
-                self.update_moving(&mean, &var)?;
-                return self.normalise(&centred, &var);
+                let stats = ops::channel_stats(x)?;
+                self.update_moving(&stats)?;
+                stats
             }
-            Mode::Infer => (
-                self.moving_mean
-                    .as_tensor()
-                    .detach()
-                    .reshape(((), 1, 1, 1))?,
-                self.moving_variance
-                    .as_tensor()
-                    .detach()
-                    .reshape(((), 1, 1, 1))?,
-            ),
+            Mode::Infer => self.moving_stats()?,
         };
-        self.normalise(&x.broadcast_sub(&mean)?, &var)
+        let batch_stats = mode == Mode::Train;
+        ops::batch_norm(
+            x,
+            &self.gamma,
+            &self.beta,
+            &stats,
+            batch_stats,
+            BN_EPSILON,
+            act,
+        )
     }
 
-    fn normalise(&self, centred: &Tensor, var: &Tensor) -> Result<Tensor> {
-        let inv = (var + BN_EPSILON)?
+    /// The moving mean and variance as a (2, C) statistics matrix (no gradient).
+    pub fn moving_stats(&self) -> Result<Tensor> {
+        Tensor::stack(
+            &[
+                self.moving_mean.as_tensor().detach(),
+                self.moving_variance.as_tensor().detach(),
+            ],
+            0,
+        )
+    }
+
+    /// The per-channel (scale, shift) this layer applies in inference mode:
+    /// γ / √(moving variance + ε) and β − scale · moving mean (no gradient).
+    pub fn inference_affine(&self) -> Result<(Tensor, Tensor)> {
+        let scale = (self.moving_variance.as_tensor().detach() + BN_EPSILON)?
             .sqrt()?
             .recip()?
-            .broadcast_mul(&self.gamma.reshape(((), 1, 1, 1))?)?;
-        centred
-            .broadcast_mul(&inv)?
-            .broadcast_add(&self.beta.reshape(((), 1, 1, 1))?)
+            .mul(&self.gamma.detach())?;
+        let shift = (self.beta.detach() - self.moving_mean.as_tensor().detach().mul(&scale)?)?;
+        Ok((scale, shift))
     }
 
-    fn update_moving(&self, mean: &Tensor, var: &Tensor) -> Result<()> {
+    fn update_moving(&self, stats: &Tensor) -> Result<()> {
         let m = BN_MOMENTUM;
-        for (moving, batch) in [(&self.moving_mean, mean), (&self.moving_variance, var)] {
-            let batch = batch.detach().flatten_all()?;
+        for (i, moving) in [&self.moving_mean, &self.moving_variance]
+            .into_iter()
+            .enumerate()
+        {
+            let batch = stats.get(i)?;
             let next = ((moving.as_tensor() * m)? + (batch * (1.0 - m))?)?;
             moving.set(&next)?;
         }
@@ -389,37 +348,6 @@ impl Dense {
     }
 }
 
-/// The slopes of LeakyReLU(`slope`) at `x`: 1 where x > 0, `slope` elsewhere (no gradient).
-///
-/// `x * slopes` is the activation, and `grad * slopes` its backward pass, as in PyTorch and
-/// TensorFlow (the slope at exactly 0 is `slope`). With `slope` 0 this is ReLU.
-pub fn relu_slopes(x: &Tensor, slope: f64) -> Result<Tensor> {
-    x.detach()
-        .gt(0.0)?
-        .to_dtype(x.dtype())?
-        .affine(1.0 - slope, slope)
-}
-
-/// LeakyReLU(`slope`) of `x`, returning the activation and its (detached) slopes.
-pub fn leaky_relu(x: &Tensor, slope: f64) -> Result<(Tensor, Tensor)> {
-    let slopes = relu_slopes(x, slope)?;
-    Ok((x.mul(&slopes)?, slopes))
-}
-
-/// ReLU of `x` whose gradient at 0 is 0 (PyTorch's and TensorFlow's convention).
-pub fn relu(x: &Tensor) -> Result<Tensor> {
-    x.mul(&relu_slopes(x, 0.0)?)
-}
-
-/// Keras `UpSampling2D(2)` (nearest) of (·, ·, H, W) `x`: every cell repeated on a 2 × 2 block.
-pub fn upsample2(x: &Tensor) -> Result<Tensor> {
-    let (b, c, h, w) = x.dims4()?;
-    x.reshape((b, c, h, 1, w, 1))?
-        .broadcast_as((b, c, h, 2, w, 2))?
-        .contiguous()?
-        .reshape((b, c, 2 * h, 2 * w))
-}
-
 /// The mean of all values of `x`, as a 0-d tensor.
 pub fn mean_all(x: &Tensor) -> Result<Tensor> {
     x.flatten_all()?.mean(D::Minus1)
@@ -437,6 +365,7 @@ mod tests {
     use candle_core::{Device, Var};
 
     use super::*;
+    use crate::model::ops::reference::upsample2;
 
     fn vb_from(tensors: &[(&str, Tensor)]) -> VarBuilder<'static> {
         let map: HashMap<String, Tensor> = tensors
@@ -480,12 +409,12 @@ mod tests {
     fn stride1_even_kernel_pads_one_before_two_after() {
         let x = ramp(4, 4);
         // Tap (0, 0): out[i][j] = x[i-1][j-1] + bias, 0 + bias in the padding.
-        let y = grid(&tap_conv(0, 0, 1).forward(&x).unwrap());
+        let y = grid(&tap_conv(0, 0, 1).forward(&x, Activation::Identity).unwrap());
         assert_eq!(y[0], vec![0.5; 4]);
         assert_eq!(y[1], vec![0.5, 0.5, 1.5, 2.5]);
         assert_eq!(y[3][3], 10.5);
         // Tap (3, 3): out[i][j] = x[i+2][j+2]: row 1 reads row 3, row 2 reads padding.
-        let y = grid(&tap_conv(3, 3, 1).forward(&x).unwrap());
+        let y = grid(&tap_conv(3, 3, 1).forward(&x, Activation::Identity).unwrap());
         assert_eq!(y[0], vec![10.5, 11.5, 0.5, 0.5]);
         assert_eq!(y[1], vec![14.5, 15.5, 0.5, 0.5]);
         assert_eq!(y[2], vec![0.5; 4]);
@@ -495,10 +424,10 @@ mod tests {
     fn stride2_even_kernel_pads_one_on_each_side() {
         let x = ramp(4, 4);
         // Tap (1, 1): out[i][j] = x[2i][2j].
-        let y = grid(&tap_conv(1, 1, 2).forward(&x).unwrap());
+        let y = grid(&tap_conv(1, 1, 2).forward(&x, Activation::Identity).unwrap());
         assert_eq!(y, vec![vec![0.5, 2.5], vec![8.5, 10.5]]);
         // Tap (3, 3): out[i][j] = x[2i+2][2j+2], padding on the last row and column.
-        let y = grid(&tap_conv(3, 3, 2).forward(&x).unwrap());
+        let y = grid(&tap_conv(3, 3, 2).forward(&x, Activation::Identity).unwrap());
         assert_eq!(y, vec![vec![10.5, 0.5], vec![0.5, 0.5]]);
     }
 
@@ -506,7 +435,7 @@ mod tests {
     fn odd_sizes_use_explicit_padding() {
         // 5 cells, k4, stride 2: pads (1, 2), three outputs.
         let x = ramp(5, 5);
-        let y = grid(&tap_conv(3, 3, 2).forward(&x).unwrap());
+        let y = grid(&tap_conv(3, 3, 2).forward(&x, Activation::Identity).unwrap());
         // out[i][j] = x[2i+2][2j+2].
         assert_eq!(y[0], vec![12.5, 14.5, 0.5]);
         assert_eq!(y[2], vec![0.5; 3]);
@@ -538,7 +467,10 @@ mod tests {
             .broadcast_add(&conv.bias().reshape((1, 3, 1, 1)).unwrap())
             .unwrap();
         let ours = conv
-            .forward(&x.as_tensor().transpose(0, 1).unwrap())
+            .forward(
+                &x.as_tensor().transpose(0, 1).unwrap(),
+                Activation::Identity,
+            )
             .unwrap()
             .transpose(0, 1)
             .unwrap();
@@ -594,8 +526,12 @@ mod tests {
         ]);
         let up = UpsampleConv2d::new(vb, 2, 3).unwrap();
         let x = Tensor::randn(0f64, 1.0, (2, 2, 3, 5), &dev).unwrap();
-        let expected = up.conv().forward(&upsample2(&x).unwrap()).unwrap();
-        let ours = up.forward(&x).unwrap();
+        let upsampled = upsample2(&x.transpose(0, 1).unwrap())
+            .unwrap()
+            .transpose(0, 1)
+            .unwrap();
+        let expected = up.conv().forward(&upsampled, Activation::Identity).unwrap();
+        let ours = up.forward(&x, Activation::Identity).unwrap();
         assert_eq!(ours.dims(), &[3, 2, 6, 10]);
         let err = max_abs(&(ours - expected).unwrap());
         assert!(err < 1e-12, "{err}");
@@ -613,7 +549,7 @@ mod tests {
         let bn = BatchNorm::new(vb, 1).unwrap();
         // One channel holding 1, 2, 3, 4: mean 2.5, biased variance 1.25.
         let x = Tensor::from_vec(vec![1f64, 2.0, 3.0, 4.0], (1, 2, 1, 2), &dev).unwrap();
-        let y = bn.forward(&x, Mode::Train).unwrap();
+        let y = bn.forward(&x, Mode::Train, Activation::Identity).unwrap();
         let y: Vec<f64> = y.flatten_all().unwrap().to_vec1().unwrap();
         let sd = (1.25f64 + 1e-3).sqrt();
         for (yi, xi) in y.iter().zip([1.0, 2.0, 3.0, 4.0]) {
@@ -624,11 +560,16 @@ mod tests {
         assert!((mm[0] - 0.5).abs() < 1e-12, "0.8·0 + 0.2·2.5");
         assert!((mv[0] - 1.05).abs() < 1e-12, "0.8·1 + 0.2·1.25");
         // Inference uses (and keeps) the moving statistics.
-        let y = bn.forward(&x, Mode::Infer).unwrap();
+        let y = bn.forward(&x, Mode::Infer, Activation::Identity).unwrap();
         let y: Vec<f64> = y.flatten_all().unwrap().to_vec1().unwrap();
         assert!((y[0] - (2.0 * (1.0 - 0.5) / (1.05f64 + 1e-3).sqrt() + 0.5)).abs() < 1e-12);
         let mm: Vec<f64> = bn.moving_mean().to_vec1().unwrap();
         assert!((mm[0] - 0.5).abs() < 1e-12);
+        // The same inference map as one scale and shift.
+        let (scale, shift) = bn.inference_affine().unwrap();
+        let (scale, shift): (Vec<f64>, Vec<f64>) =
+            (scale.to_vec1().unwrap(), shift.to_vec1().unwrap());
+        assert!((scale[0] * 1.0 + shift[0] - y[0]).abs() < 1e-12);
     }
 
     #[test]
@@ -637,16 +578,6 @@ mod tests {
         let y = grid(&upsample2(&x).unwrap());
         assert_eq!(y[0], vec![0.0, 0.0, 1.0, 1.0]);
         assert_eq!(y[3], vec![2.0, 2.0, 3.0, 3.0]);
-    }
-
-    #[test]
-    fn leaky_relu_scales_non_positive_values() {
-        let x = Tensor::new(&[-1.0f64, 0.0, 2.0], &Device::Cpu).unwrap();
-        let (y, s) = leaky_relu(&x, 0.2).unwrap();
-        assert_eq!(y.to_vec1::<f64>().unwrap(), vec![-0.2, 0.0, 2.0]);
-        assert_eq!(s.to_vec1::<f64>().unwrap(), vec![0.2, 0.2, 1.0]);
-        let r = relu(&x).unwrap();
-        assert_eq!(r.to_vec1::<f64>().unwrap(), vec![0.0, 0.0, 2.0]);
     }
 
     #[test]

@@ -2,28 +2,31 @@
 //! D(x, c), with Keras semantics ('same' padding, BatchNorm momentum 0.8 / epsilon 1e-3,
 //! Glorot-uniform kernels) so that the lab's weights load and behave the same.
 //!
-//! Inside, tensors are NCHW; [`layout`] converts the lab's channels-last batches
-//! (N, 32, 128, tracks). The widths are a [`ModelConfig`] (the lab: f = 64, 512 latent channels).
+//! The networks take NCHW tensors and work channels-major, (C, B, H, W), inside; [`layout`]
+//! converts the lab's channels-last batches (N, 32, 128, tracks). The widths are a
+//! [`ModelConfig`] (the lab: f = 64, 512 latent channels), the device a [`DeviceSpec`]. On the
+//! CPU the layers run the fused kernels of [`ops`].
 
 pub mod config;
-pub mod conv_op;
 pub mod critic;
+pub mod device;
 pub mod gan;
 pub mod generator;
-pub mod im2col;
 pub mod init;
 pub mod keras;
 pub mod layers;
 pub mod layout;
 pub mod noise;
+pub mod ops;
 pub mod summary;
 
 use std::path::PathBuf;
 
 pub use config::ModelConfig;
 pub use critic::{Critic, InputGradient};
+pub use device::{DeviceError, DeviceSpec};
 pub use gan::Gan;
-pub use generator::Generator;
+pub use generator::{Generator, InferenceGenerator};
 pub use layers::Mode;
 pub use summary::{LayerSummary, Summary};
 
@@ -70,6 +73,9 @@ pub enum ModelError {
         /// What went wrong.
         source: candle_core::Error,
     },
+    /// The configured device cannot be used.
+    #[error(transparent)]
+    Device(#[from] DeviceError),
     /// A variable map's lock was poisoned by a panic in another thread.
     #[error("a variable map's lock was poisoned by a panic in another thread")]
     Poisoned,

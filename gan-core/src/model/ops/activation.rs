@@ -1,0 +1,214 @@
+//! The activations fused into the ops, and their derivatives read off the activation's output.
+
+use candle_core::{CpuStorage, CustomOp1, CustomOp2, Layout, Result, Shape, Tensor};
+use rayon::prelude::*;
+
+use super::elem::{check_lengths, cpu_run, Elem, Kernel};
+use super::reference;
+
+/// An activation applied elementwise after an op.
+///
+/// Each one's derivative is a function of its output y (which is what the backward passes
+/// keep): LeakyReLU and ReLU have slope 1 where y > 0 and their negative slope elsewhere (also
+/// at exactly 0, as PyTorch and TensorFlow), tanh has 1 − y².
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Activation {
+    /// y = x.
+    Identity,
+    /// y = max(x, 0).
+    Relu,
+    /// y = x where x > 0, slope · x elsewhere.
+    LeakyRelu(f64),
+    /// y = tanh(x).
+    Tanh,
+}
+
+impl Activation {
+    /// The activation of `x`.
+    pub(crate) fn apply<T: Elem>(self, x: T) -> T {
+        match self {
+            Self::Identity => x,
+            Self::Relu if x > T::ZERO => x,
+            Self::Relu => T::ZERO,
+            Self::LeakyRelu(_) if x > T::ZERO => x,
+            Self::LeakyRelu(slope) => T::from_f64(slope) * x,
+            Self::Tanh => x.tanh(),
+        }
+    }
+
+    /// The derivative at the input whose activation is `y`.
+    pub(crate) fn slope_at_output<T: Elem>(self, y: T) -> T {
+        match self {
+            Self::Identity => T::ONE,
+            Self::Relu if y > T::ZERO => T::ONE,
+            Self::Relu => T::ZERO,
+            Self::LeakyRelu(_) if y > T::ZERO => T::ONE,
+            Self::LeakyRelu(slope) => T::from_f64(slope),
+            Self::Tanh => T::ONE - y * y,
+        }
+    }
+
+    /// Whether this is the identity (nothing to apply, derivative 1).
+    pub(crate) fn is_identity(self) -> bool {
+        self == Self::Identity
+    }
+}
+
+/// Adds `bias[row]` to each row of the row-major (bias.len(), n) matrix `y` and applies `act`,
+/// in place.
+pub(crate) fn bias_act_rows<T: Elem>(y: &mut [T], bias: &[T], act: Activation) {
+    if bias.is_empty() {
+        return;
+    }
+    let n = y.len() / bias.len();
+    if n == 0 {
+        return;
+    }
+    y.par_chunks_mut(n).zip(bias).for_each(|(row, &b)| {
+        for v in row {
+            *v = act.apply(*v + b);
+        }
+    });
+}
+
+/// The elements handled per parallel task in elementwise loops.
+const ELEMENTWISE_TASK: usize = 1 << 14;
+
+/// grad ⊙ act′, from the activation's output y and the gradient with respect to it.
+#[derive(Debug, Clone, Copy)]
+struct ActGrad(Activation);
+
+impl Kernel for ActGrad {
+    const NAME: &'static str = "activation-grad";
+
+    fn run<T: Elem>(&self, inputs: &[&[T]]) -> Result<Vec<T>> {
+        let (y, grad) = (inputs[0], inputs[1]);
+        check_lengths(Self::NAME, inputs, &[y.len(), y.len()])?;
+        let act = self.0;
+        let mut out = vec![T::ZERO; y.len()];
+        out.par_chunks_mut(ELEMENTWISE_TASK)
+            .zip(y.par_chunks(ELEMENTWISE_TASK))
+            .zip(grad.par_chunks(ELEMENTWISE_TASK))
+            .for_each(|((o, y), g)| {
+                for ((o, &y), &g) in o.iter_mut().zip(y).zip(g) {
+                    *o = g * act.slope_at_output(y);
+                }
+            });
+        Ok(out)
+    }
+}
+
+impl CustomOp2 for ActGrad {
+    fn name(&self) -> &'static str {
+        Self::NAME
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        Ok((cpu_run(self, &[(s1, l1), (s2, l2)])?, l1.shape().clone()))
+    }
+}
+
+/// act′ at every element, from the activation's output.
+#[derive(Debug, Clone, Copy)]
+struct ActSlopes(Activation);
+
+impl Kernel for ActSlopes {
+    const NAME: &'static str = "activation-slopes";
+
+    fn run<T: Elem>(&self, inputs: &[&[T]]) -> Result<Vec<T>> {
+        let act = self.0;
+        let mut out = vec![T::ZERO; inputs[0].len()];
+        out.par_chunks_mut(ELEMENTWISE_TASK)
+            .zip(inputs[0].par_chunks(ELEMENTWISE_TASK))
+            .for_each(|(o, y)| {
+                for (o, &y) in o.iter_mut().zip(y) {
+                    *o = act.slope_at_output(y);
+                }
+            });
+        Ok(out)
+    }
+}
+
+impl CustomOp1 for ActSlopes {
+    fn name(&self) -> &'static str {
+        Self::NAME
+    }
+
+    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
+        Ok((cpu_run(self, &[(s, l)])?, l.shape().clone()))
+    }
+}
+
+/// The gradient with respect to an activation's input, from its output `y` and the gradient
+/// `grad` with respect to `y` (no gradient of its own).
+pub(crate) fn activation_grad(y: &Tensor, grad: &Tensor, act: Activation) -> Result<Tensor> {
+    if act.is_identity() {
+        return Ok(grad.clone());
+    }
+    y.contiguous()?
+        .apply_op2_no_bwd(&grad.contiguous()?, &ActGrad(act))
+}
+
+/// The derivative of `act` at each input, read off its output `y`, as constants (no
+/// gradient): where a backward pass is written out by hand, `grad * slopes` crosses the
+/// activation.
+pub fn activation_slopes(y: &Tensor, act: Activation) -> Result<Tensor> {
+    let y = y.detach();
+    if !y.device().is_cpu() {
+        return reference::activation_slopes(&y, act);
+    }
+    y.contiguous()?.apply_op1_no_bwd(&ActSlopes(act))
+}
+
+#[cfg(test)]
+mod tests {
+    use candle_core::Device;
+
+    use super::*;
+
+    #[test]
+    fn slopes_match_the_reference_at_and_around_zero() {
+        let x = Tensor::new(&[-2.0f64, -0.5, 0.0, 0.5, 3.0], &Device::Cpu).unwrap();
+        for act in [
+            Activation::Identity,
+            Activation::Relu,
+            Activation::LeakyRelu(0.2),
+            Activation::Tanh,
+        ] {
+            let y = reference::activate(&x, act).unwrap();
+            let ours: Vec<f64> = activation_slopes(&y, act).unwrap().to_vec1().unwrap();
+            let expected: Vec<f64> = reference::activation_slopes(&y, act)
+                .unwrap()
+                .to_vec1()
+                .unwrap();
+            assert_eq!(ours, expected, "{act:?}");
+        }
+        let y = reference::activate(&x, Activation::LeakyRelu(0.2)).unwrap();
+        let s: Vec<f64> = activation_slopes(&y, Activation::LeakyRelu(0.2))
+            .unwrap()
+            .to_vec1()
+            .unwrap();
+        assert_eq!(s, vec![0.2, 0.2, 0.2, 1.0, 1.0]);
+        let g = Tensor::new(&[1.0f64, 2.0, 3.0, 4.0, 5.0], &Device::Cpu).unwrap();
+        let back: Vec<f64> = activation_grad(&y, &g, Activation::LeakyRelu(0.2))
+            .unwrap()
+            .to_vec1()
+            .unwrap();
+        for (b, e) in back.iter().zip([0.2, 0.4, 0.6, 4.0, 5.0]) {
+            assert!((b - e).abs() < 1e-15, "{back:?}");
+        }
+    }
+
+    #[test]
+    fn bias_and_activation_apply_per_row() {
+        let mut y = vec![-1.0f64, 0.5, 2.0, -3.0];
+        bias_act_rows(&mut y, &[0.5, 1.0], Activation::Relu);
+        assert_eq!(y, vec![0.0, 1.0, 3.0, 0.0]);
+    }
+}

@@ -1,0 +1,458 @@
+//! Convolution with its bias and activation fused, and its adjoint in the input, on
+//! channels-major activations.
+//!
+//! For each chunk of the batch, the convolution is weight (O, C·k·k) × im2col(x); the
+//! transposed convolution is col2im(weightᵀ × g). The backward passes rebuild column matrices
+//! instead of keeping them, and compute only the gradients of inputs that take part in the
+//! graph (not that of a data batch, nor that of frozen weights).
+
+use candle_core::{CpuStorage, CustomOp2, CustomOp3, Layout, Result, Shape, Tensor};
+
+use super::activation::{activation_grad, bias_act_rows, Activation};
+use super::elem::{check_lengths, cpu_run, with_scratch, Elem, Kernel};
+use super::gemm::{matmul_into, View};
+use super::im2col::{batch_chunks, col2im_add, im2col_into, ConvGeometry, RowOrder};
+use super::reference;
+
+const ORDER: RowOrder = RowOrder::ChannelMajor;
+
+/// y (O, B·Ho·Wo) = act(w (O, C·k·k) × im2col(x) + bias), chunk by chunk.
+fn forward<T: Elem>(
+    x: &[T],
+    w: &[T],
+    bias: Option<&[T]>,
+    g: &ConvGeometry,
+    act: Activation,
+) -> Vec<T> {
+    let (k, n_all) = (g.rows(), g.cols());
+    let o = w.len() / k;
+    let mut y = vec![T::ZERO; o * n_all];
+    for samples in batch_chunks(g, k) {
+        let (start, n) = (samples.start * g.out_plane(), samples.len() * g.out_plane());
+        with_scratch(k * n, |cols| {
+            im2col_into(x, g, ORDER, samples, cols);
+            matmul_into(
+                &mut y[start..],
+                n_all,
+                View::new(w, o, k),
+                View::new(cols, k, n),
+                false,
+            );
+        });
+    }
+    match bias {
+        Some(b) => bias_act_rows(&mut y, b, act),
+        None => bias_act_rows(&mut y, &vec![T::ZERO; o], act),
+    }
+    y
+}
+
+/// The adjoint in x: col2im(wᵀ × gy) for gy (O, B·Ho·Wo), giving (C, B, H, W).
+fn transpose<T: Elem>(gy: &[T], w: &[T], g: &ConvGeometry) -> Vec<T> {
+    let (k, n_all) = (g.rows(), g.cols());
+    let o = w.len() / k;
+    let mut dx = vec![T::ZERO; g.input_len()];
+    for samples in batch_chunks(g, k) {
+        let (start, n) = (samples.start * g.out_plane(), samples.len() * g.out_plane());
+        with_scratch(k * n, |cols| {
+            matmul_into(
+                cols,
+                n,
+                View::new(w, o, k).t(),
+                View::strided(&gy[start..], o, n, n_all),
+                false,
+            );
+            col2im_add(cols, g, ORDER, samples, &mut dx);
+        });
+    }
+    dx
+}
+
+/// The weight gradient gy (O, B·Ho·Wo) × im2col(x)ᵀ, (O, C·k·k), summed over the chunks.
+fn weight_grad<T: Elem>(x: &[T], gy: &[T], g: &ConvGeometry) -> Vec<T> {
+    let (k, n_all) = (g.rows(), g.cols());
+    let o = gy.len() / n_all.max(1);
+    let mut dw = vec![T::ZERO; o * k];
+    for (i, samples) in batch_chunks(g, k).enumerate() {
+        let (start, n) = (samples.start * g.out_plane(), samples.len() * g.out_plane());
+        with_scratch(k * n, |cols| {
+            im2col_into(x, g, ORDER, samples, cols);
+            matmul_into(
+                &mut dw,
+                k,
+                View::strided(&gy[start..], o, n, n_all),
+                View::new(cols, k, n).t(),
+                i > 0,
+            );
+        });
+    }
+    dw
+}
+
+/// The convolution with bias and activation: x (C, B, H, W), weight (O, C, k, k), bias (O)
+/// → (O, B, Ho, Wo).
+#[derive(Debug, Clone, Copy)]
+struct Conv {
+    g: ConvGeometry,
+    act: Activation,
+}
+
+/// The convolution alone (no bias, no activation, no backward pass): x, weight → y.
+#[derive(Debug, Clone, Copy)]
+struct LinearConv(ConvGeometry);
+
+/// The transposed convolution: gy (O, B, Ho, Wo), weight (O, C, k, k) → (C, B, H, W).
+#[derive(Debug, Clone, Copy)]
+struct ConvTranspose(ConvGeometry);
+
+/// The weight gradient (no backward pass): x (C, B, H, W), gy (O, B, Ho, Wo) → (O, C·k·k).
+#[derive(Debug, Clone, Copy)]
+struct WeightGrad(ConvGeometry);
+
+fn out_channels(weight_len: usize, g: &ConvGeometry) -> usize {
+    weight_len / g.rows().max(1)
+}
+
+impl Kernel for Conv {
+    const NAME: &'static str = "conv2d";
+
+    fn run<T: Elem>(&self, inputs: &[&[T]]) -> Result<Vec<T>> {
+        let o = inputs[2].len();
+        check_lengths(
+            Self::NAME,
+            inputs,
+            &[self.g.input_len(), o * self.g.rows(), o],
+        )?;
+        Ok(forward(
+            inputs[0],
+            inputs[1],
+            Some(inputs[2]),
+            &self.g,
+            self.act,
+        ))
+    }
+}
+
+impl Kernel for LinearConv {
+    const NAME: &'static str = "conv2d-linear";
+
+    fn run<T: Elem>(&self, inputs: &[&[T]]) -> Result<Vec<T>> {
+        let o = out_channels(inputs[1].len(), &self.0);
+        check_lengths(Self::NAME, inputs, &[self.0.input_len(), o * self.0.rows()])?;
+        Ok(forward(
+            inputs[0],
+            inputs[1],
+            None,
+            &self.0,
+            Activation::Identity,
+        ))
+    }
+}
+
+impl Kernel for ConvTranspose {
+    const NAME: &'static str = "conv-transpose2d";
+
+    fn run<T: Elem>(&self, inputs: &[&[T]]) -> Result<Vec<T>> {
+        let o = out_channels(inputs[1].len(), &self.0);
+        check_lengths(Self::NAME, inputs, &[o * self.0.cols(), o * self.0.rows()])?;
+        Ok(transpose(inputs[0], inputs[1], &self.0))
+    }
+}
+
+impl Kernel for WeightGrad {
+    const NAME: &'static str = "conv2d-weight-grad";
+
+    fn run<T: Elem>(&self, inputs: &[&[T]]) -> Result<Vec<T>> {
+        let o = inputs[1].len() / self.0.cols().max(1);
+        check_lengths(Self::NAME, inputs, &[self.0.input_len(), o * self.0.cols()])?;
+        Ok(weight_grad(inputs[0], inputs[1], &self.0))
+    }
+}
+
+/// The output shape (O, B, Ho, Wo) of a convolution with `o` filters.
+fn output_shape(g: &ConvGeometry, o: usize) -> Shape {
+    Shape::from((o, g.batch, g.out_h, g.out_w))
+}
+
+/// The input shape (C, B, H, W).
+fn input_shape(g: &ConvGeometry) -> Shape {
+    Shape::from((g.channels, g.batch, g.h, g.w))
+}
+
+/// The weight gradient of a convolution with geometry `g`, shaped like `w`.
+fn weight_grad_of(x: &Tensor, gy: &Tensor, w: &Tensor, g: &ConvGeometry) -> Result<Tensor> {
+    x.contiguous()?
+        .apply_op2_no_bwd(&gy.contiguous()?, &WeightGrad(*g))?
+        .reshape(w.shape())
+}
+
+impl CustomOp3 for Conv {
+    fn name(&self) -> &'static str {
+        Self::NAME
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+        s3: &CpuStorage,
+        l3: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let out = cpu_run(self, &[(s1, l1), (s2, l2), (s3, l3)])?;
+        Ok((out, output_shape(&self.g, l3.shape().elem_count())))
+    }
+
+    fn bwd(
+        &self,
+        x: &Tensor,
+        w: &Tensor,
+        b: &Tensor,
+        res: &Tensor,
+        grad: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+        let g_pre = activation_grad(res, grad, self.act)?.contiguous()?;
+        let dx = match x.track_op() {
+            true => Some(g_pre.apply_op2_no_bwd(&w.contiguous()?, &ConvTranspose(self.g))?),
+            false => None,
+        };
+        let dw = match w.track_op() {
+            true => Some(weight_grad_of(x, &g_pre, w, &self.g)?),
+            false => None,
+        };
+        let db = match b.track_op() {
+            true => Some(g_pre.sum((1, 2, 3))?),
+            false => None,
+        };
+        Ok((dx, dw, db))
+    }
+}
+
+impl CustomOp2 for LinearConv {
+    fn name(&self) -> &'static str {
+        Self::NAME
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let out = cpu_run(self, &[(s1, l1), (s2, l2)])?;
+        Ok((out, output_shape(&self.0, l2.dims()[0])))
+    }
+}
+
+impl CustomOp2 for ConvTranspose {
+    fn name(&self) -> &'static str {
+        Self::NAME
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        Ok((cpu_run(self, &[(s1, l1), (s2, l2)])?, input_shape(&self.0)))
+    }
+
+    fn bwd(
+        &self,
+        gy: &Tensor,
+        w: &Tensor,
+        _res: &Tensor,
+        grad: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>)> {
+        let grad = grad.contiguous()?;
+        let d_gy = match gy.track_op() {
+            true => Some(grad.apply_op2_no_bwd(&w.contiguous()?, &LinearConv(self.0))?),
+            false => None,
+        };
+        // ⟨col2im(wᵀ gy), grad⟩ = ⟨w, gy × im2col(grad)ᵀ⟩: the convolution's weight gradient
+        // with grad as the input and gy as the output gradient.
+        let dw = match w.track_op() {
+            true => Some(weight_grad_of(&grad, gy, w, &self.0)?),
+            false => None,
+        };
+        Ok((d_gy, dw))
+    }
+}
+
+impl CustomOp2 for WeightGrad {
+    fn name(&self) -> &'static str {
+        Self::NAME
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let o = l2.dims()[0];
+        let out = cpu_run(self, &[(s1, l1), (s2, l2)])?;
+        Ok((out, Shape::from((o, self.0.rows()))))
+    }
+}
+
+fn check_weight(weight: &Tensor, g: &ConvGeometry, op: &str) -> Result<usize> {
+    match weight.dims() {
+        &[o, c, kh, kw] if c == g.channels && kh == g.kernel && kw == g.kernel => Ok(o),
+        d => candle_core::bail!(
+            "{op}: weight must be (O, {}, {}, {}), got {d:?}",
+            g.channels,
+            g.kernel,
+            g.kernel
+        ),
+    }
+}
+
+/// The convolution of channels-major `x` (C, B, H, W) with `weight` (O, C, k, k) (OIHW) and
+/// `bias` (O), then `act`: (O, B, Ho, Wo). `geometry` gives the stride and zero padding.
+pub fn conv2d(
+    x: &Tensor,
+    weight: &Tensor,
+    bias: &Tensor,
+    geometry: &ConvGeometry,
+    act: Activation,
+) -> Result<Tensor> {
+    let g = geometry;
+    let o = check_weight(weight, g, "conv2d")?;
+    if x.dims() != [g.channels, g.batch, g.h, g.w] || bias.dims() != [o] {
+        candle_core::bail!(
+            "conv2d: expected x {:?} and bias ({o}), got {:?} and {:?}",
+            (g.channels, g.batch, g.h, g.w),
+            x.dims(),
+            bias.dims()
+        )
+    }
+    if !x.device().is_cpu() {
+        return reference::conv2d(x, weight, bias, g, act);
+    }
+    x.contiguous()?.apply_op3(
+        &weight.contiguous()?,
+        &bias.contiguous()?,
+        Conv { g: *g, act },
+    )
+}
+
+/// The adjoint of a convolution in its input: the gradient with respect to x of
+/// Σ conv(x)·`grad` for `grad` (O, B, Ho, Wo) and `weight` (O, C, k, k), giving (C, B, H, W).
+/// Differentiable in both arguments.
+pub fn conv_transpose2d(grad: &Tensor, weight: &Tensor, geometry: &ConvGeometry) -> Result<Tensor> {
+    let g = geometry;
+    let o = check_weight(weight, g, "conv-transpose2d")?;
+    if grad.dims() != [o, g.batch, g.out_h, g.out_w] {
+        candle_core::bail!(
+            "conv-transpose2d: expected {:?}, got {:?}",
+            (o, g.batch, g.out_h, g.out_w),
+            grad.dims()
+        )
+    }
+    if !grad.device().is_cpu() {
+        return reference::conv_transpose2d(grad, weight, g);
+    }
+    grad.contiguous()?
+        .apply_op2(&weight.contiguous()?, ConvTranspose(*g))
+}
+
+#[cfg(test)]
+mod tests {
+    use candle_core::Var;
+
+    use super::*;
+    use crate::model::ops::reference::testing::{random, GradCheck};
+
+    /// A 4 × 4 'same' convolution of 3 channels and 5 samples (padding 1 before; the output
+    /// size ⌈n / stride⌉ leaves the rest of the padding after).
+    fn geometry(stride: usize, hw: (usize, usize)) -> ConvGeometry {
+        ConvGeometry {
+            channels: 3,
+            batch: 5,
+            h: hw.0,
+            w: hw.1,
+            kernel: 4,
+            stride,
+            pad_top: 1,
+            pad_left: 1,
+            out_h: hw.0.div_ceil(stride),
+            out_w: hw.1.div_ceil(stride),
+        }
+    }
+
+    /// The op and its gradients (x, weight, bias) agree with candle's conv2d.
+    fn check_conv(g: ConvGeometry, act: Activation) {
+        let x = Var::from_tensor(&random((g.channels, g.batch, g.h, g.w), 1)).unwrap();
+        let w = Var::from_tensor(&random((4, g.channels, 4, 4), 2)).unwrap();
+        let b = Var::from_tensor(&random(4, 3)).unwrap();
+        let check = GradCheck::new(&[&x, &w, &b]);
+        let ours = conv2d(&x, &w, &b, &g, act).unwrap();
+        let expected = reference::conv2d(&x, &w, &b, &g, act).unwrap();
+        check.assert_same(&ours, &expected, &format!("{g:?} {act:?}"));
+    }
+
+    #[test]
+    fn conv_and_gradients_match_candle() {
+        // The critic's stride-2 'same' convolution, stride 1 with asymmetric padding, and odd
+        // sizes.
+        for act in [
+            Activation::Identity,
+            Activation::LeakyRelu(0.2),
+            Activation::Tanh,
+        ] {
+            check_conv(geometry(2, (8, 12)), act);
+        }
+        check_conv(geometry(1, (6, 7)), Activation::Relu);
+        check_conv(geometry(2, (5, 7)), Activation::LeakyRelu(0.2));
+    }
+
+    #[test]
+    fn conv_transpose_and_both_gradients_match_candle() {
+        for g in [geometry(2, (8, 12)), geometry(1, (6, 7))] {
+            let gy = Var::from_tensor(&random((4, g.batch, g.out_h, g.out_w), 4)).unwrap();
+            let w = Var::from_tensor(&random((4, g.channels, 4, 4), 5)).unwrap();
+            let check = GradCheck::new(&[&gy, &w]);
+            let ours = conv_transpose2d(&gy, &w, &g).unwrap();
+            let expected = reference::conv_transpose2d(&gy, &w, &g).unwrap();
+            check.assert_same(&ours, &expected, &format!("{g:?}"));
+            // Second order: a penalty on the squared result, as the gradient penalty does.
+            let sq = |t: &Tensor| t.sqr().unwrap().sum_all().unwrap();
+            check.assert_same(&sq(&ours), &sq(&expected), "squared");
+        }
+    }
+
+    #[test]
+    fn data_and_frozen_inputs_get_no_gradient() {
+        let g = geometry(2, (8, 8));
+        let x = random((g.channels, g.batch, 8, 8), 6);
+        let w = Var::from_tensor(&random((2, g.channels, 4, 4), 7)).unwrap();
+        let b = random(2, 8);
+        let grads = conv2d(&x, &w, &b, &g, Activation::Identity)
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .backward()
+            .unwrap();
+        assert!(grads.get(&x).is_none());
+        assert!(grads.get(&b).is_none());
+        assert!(grads.get(w.as_tensor()).is_some());
+    }
+
+    #[test]
+    fn rejects_mismatched_shapes() {
+        let g = geometry(2, (8, 8));
+        let x = random((g.channels, g.batch, 8, 8), 9);
+        let w = random((2, g.channels + 1, 4, 4), 10);
+        let err = conv2d(&x, &w, &random(2, 11), &g, Activation::Identity).unwrap_err();
+        assert!(err.to_string().contains("weight must be"), "{err}");
+        let w = random((2, g.channels, 4, 4), 12);
+        let err = conv2d(&x, &w, &random(3, 13), &g, Activation::Identity).unwrap_err();
+        assert!(err.to_string().contains("conv2d: expected"), "{err}");
+    }
+}

@@ -1,0 +1,36 @@
+//! The CPU kernels under the model's layers, as candle custom ops: where the speed lives.
+//!
+//! Activations are channels-major, (C, B, H, W), so that a convolution is one matrix product
+//! per batch chunk whose result is channels-major already. Each public function runs its
+//! custom op on the CPU and the same computation written with candle's own ops
+//! ([`reference`]) on any other device; the tests check one against the other.
+//!
+//! - [`conv2d`]: a convolution with its bias and activation fused, by im2col and gemm over
+//!   chunks of the batch (the column matrix of a whole batch is never stored). Its backward
+//!   pass computes only the gradients whose inputs take part in the graph.
+//! - [`conv_transpose2d`]: the adjoint of a convolution in its input, differentiable in both
+//!   arguments (the critic's input gradient, so that a penalty on it has exact gradients).
+//! - [`upsample_conv2d`]: nearest 2× upsampling then a 4 × 4 'same' convolution, as four
+//!   phase convolutions with 3 × 3, 3 × 2, 2 × 3 and 2 × 2 kernels (25 taps where the
+//!   upsampled convolution has 64); [`UpsampleKernel`] holds the phase kernels.
+//! - [`batch_norm`] with [`channel_stats`]: BatchNorm and the activation after it in one pass,
+//!   with a closed-form backward pass.
+//! - [`activation_slopes`]: an activation's derivative read off its output.
+//!
+//! [`profile`] times every kernel call by kernel and input shape when switched on.
+
+mod activation;
+mod conv;
+mod elem;
+mod gemm;
+mod im2col;
+mod norm;
+pub mod profile;
+pub mod reference;
+mod upconv;
+
+pub use activation::{activation_slopes, Activation};
+pub use conv::{conv2d, conv_transpose2d};
+pub use im2col::ConvGeometry;
+pub use norm::{batch_norm, channel_stats};
+pub use upconv::{upsample_conv2d, UpsampleKernel};

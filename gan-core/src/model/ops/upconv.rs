@@ -1,0 +1,619 @@
+//! Nearest 2× upsampling followed by a 4 × 4 'same' convolution (Keras `UpSampling2D(2)` then
+//! `Conv2D(k, 4, padding='same')`), computed as four phase convolutions of the input.
+//!
+//! On one axis, output 2m reads upsampled cells 2m−1 … 2m+2 (the padding is 1 before, 2
+//! after), that is input cells m−1, m, m, m+1: three taps at offsets −1, 0, +1 with weights
+//! k0, k1 + k2, k3. Output 2m+1 reads m, m, m+1, m+1: two taps at offsets 0, +1 with weights
+//! k0 + k1, k2 + k3. In two dimensions the four output phases (row parity, column parity) are
+//! convolutions of the input with 3 × 3, 3 × 2, 2 × 3 and 2 × 2 kernels: 25 taps where the
+//! upsampled convolution has 4 × 16, and the upsampled input is never stored.
+//!
+//! All four phases read one tap-major 3 × 3 column matrix of the input, each through a few
+//! blocks of its rows. The phase kernels are a linear function of the 4 × 4 kernel
+//! ([`UpsampleKernel`]), so gradients reach the 4 × 4 kernel through that map's adjoint.
+
+use candle_core::{CpuStorage, CustomOp1, CustomOp2, CustomOp3, Layout, Result, Shape, Tensor};
+use rayon::prelude::*;
+
+use super::activation::{activation_grad, Activation};
+use super::elem::{check_lengths, cpu_run, with_scratch, Elem, Kernel};
+use super::gemm::{matmul_into, View};
+use super::im2col::{batch_chunks, col2im_add, im2col_into, ConvGeometry, RowOrder};
+use super::reference;
+
+/// For output phase r on one axis (0: even cells, 1: odd cells), the tap of the 3-tap
+/// kernel (0, 1, 2 for offsets −1, 0, +1) that each of the 4 × 4 kernel's taps adds to.
+const TAP_OF: [[usize; 4]; 2] = [[0, 1, 1, 2], [1, 1, 2, 2]];
+
+/// The first tap phase r uses: phase 0 uses taps 0..3, phase 1 taps 1..3.
+const FIRST_TAP: [usize; 2] = [0, 1];
+
+/// The taps of all four phase kernels together, per input channel (9 + 6 + 6 + 4).
+const TOTAL_TAPS: usize = 25;
+
+/// One output phase: row parity `ry`, column parity `rx`.
+#[derive(Debug, Clone, Copy)]
+struct Phase {
+    ry: usize,
+    rx: usize,
+}
+
+impl Phase {
+    /// The four phases, in the order their kernels are stacked.
+    const ALL: [Phase; 4] = [
+        Phase { ry: 0, rx: 0 },
+        Phase { ry: 0, rx: 1 },
+        Phase { ry: 1, rx: 0 },
+        Phase { ry: 1, rx: 1 },
+    ];
+
+    fn taps_y(self) -> usize {
+        3 - FIRST_TAP[self.ry]
+    }
+
+    fn taps_x(self) -> usize {
+        3 - FIRST_TAP[self.rx]
+    }
+
+    /// Columns of this phase's kernel: (taps_y, taps_x, C) in that order.
+    fn len(self, c: usize) -> usize {
+        self.taps_y() * self.taps_x() * c
+    }
+
+    /// Where this phase's kernel starts in a row of the stacked (O, 25·C) kernel matrix.
+    fn offset(self, c: usize) -> usize {
+        Self::ALL
+            .iter()
+            .take_while(|p| (p.ry, p.rx) != (self.ry, self.rx))
+            .map(|p| p.len(c))
+            .sum()
+    }
+
+    /// The kernel column of tap (ky, kx) of the 4 × 4 kernel, channel 0, within this phase.
+    fn column(self, ky: usize, kx: usize, c: usize) -> usize {
+        let a = TAP_OF[self.ry][ky] - FIRST_TAP[self.ry];
+        let b = TAP_OF[self.rx][kx] - FIRST_TAP[self.rx];
+        (a * self.taps_x() + b) * c
+    }
+
+    /// The blocks of rows of the tap-major 3 × 3 column matrix (rows (a, b, c)) this phase
+    /// reads, as (first row, rows, first kernel column).
+    fn blocks(self, c: usize) -> Vec<(usize, usize, usize)> {
+        let a0 = FIRST_TAP[self.ry];
+        if self.taps_x() == 3 {
+            // Whole rows of taps: one contiguous block.
+            return vec![(a0 * 3 * c, self.taps_y() * 3 * c, 0)];
+        }
+        (a0..3)
+            .map(|a| ((a * 3 + 1) * c, 2 * c, (a - a0) * 2 * c))
+            .collect()
+    }
+}
+
+/// The stacked phase kernels (O, 25·C) of a 4 × 4 kernel w (O, C, 4, 4). Each output
+/// channel's kernel is first transposed to tap-major (16, C), so that every tap adds into its
+/// phase tap as one contiguous run of C values.
+fn phase_kernels<T: Elem>(w: &[T], c: usize) -> Vec<T> {
+    let row = TOTAL_TAPS * c;
+    let o = w.len() / (16 * c).max(1);
+    let mut p = vec![T::ZERO; o * row];
+    p.par_chunks_mut(row).enumerate().for_each_init(
+        || vec![T::ZERO; 16 * c],
+        |taps, (oi, prow)| {
+            for (ch, w) in w[oi * 16 * c..][..16 * c].chunks(16).enumerate() {
+                for (t, &v) in w.iter().enumerate() {
+                    taps[t * c + ch] = v;
+                }
+            }
+            for phase in Phase::ALL {
+                for (t, src) in taps.chunks(c).enumerate() {
+                    let start = phase.offset(c) + phase.column(t / 4, t % 4, c);
+                    for (d, &v) in prow[start..start + c].iter_mut().zip(src) {
+                        *d += v;
+                    }
+                }
+            }
+        },
+    );
+    p
+}
+
+/// The adjoint of [`phase_kernels`]: the 4 × 4 kernel gradient (O, C, 4, 4) from the phase
+/// kernels' gradient (O, 25·C).
+fn phase_kernels_adjoint<T: Elem>(dp: &[T], c: usize) -> Vec<T> {
+    let row = TOTAL_TAPS * c;
+    let o = dp.len() / row.max(1);
+    let mut dw = vec![T::ZERO; o * 16 * c];
+    dw.par_chunks_mut(16 * c).enumerate().for_each_init(
+        || vec![T::ZERO; 16 * c],
+        |taps, (oi, dwo)| {
+            let prow = &dp[oi * row..][..row];
+            taps.fill(T::ZERO);
+            for phase in Phase::ALL {
+                for (t, dst) in taps.chunks_mut(c).enumerate() {
+                    let start = phase.offset(c) + phase.column(t / 4, t % 4, c);
+                    for (d, &v) in dst.iter_mut().zip(&prow[start..start + c]) {
+                        *d += v;
+                    }
+                }
+            }
+            for (ch, dw) in dwo.chunks_mut(16).enumerate() {
+                for (t, d) in dw.iter_mut().enumerate() {
+                    *d = taps[t * c + ch];
+                }
+            }
+        },
+    );
+    dw
+}
+
+/// The 3 × 3, stride 1, padding 1 geometry whose column matrix all phases read.
+fn phase_geometry(c: usize, b: usize, h: usize, w: usize) -> ConvGeometry {
+    ConvGeometry {
+        channels: c,
+        batch: b,
+        h,
+        w,
+        kernel: 3,
+        stride: 1,
+        pad_top: 1,
+        pad_left: 1,
+        out_h: h,
+        out_w: w,
+    }
+}
+
+/// The rows of the scratch matrices one sample needs: the column matrix (9·C) and the four
+/// phases' outputs (4·O).
+fn chunk_rows(g: &ConvGeometry, o: usize) -> usize {
+    9 * g.channels + 4 * o
+}
+
+/// Calls `f(cell, phase, column)` for every output cell of samples `samples` in one channel:
+/// `cell` indexes that channel's (B, 2H, 2W) plane, `phase` the four phases and `column` the
+/// (sample in chunk, m, x) columns of a phase's output matrix.
+fn for_each_cell(
+    g: &ConvGeometry,
+    samples: std::ops::Range<usize>,
+    mut f: impl FnMut(usize, usize, usize),
+) {
+    let (h, w) = (g.h, g.w);
+    for (pi, phase) in Phase::ALL.iter().enumerate() {
+        for (i, b) in samples.clone().enumerate() {
+            for m in 0..h {
+                let cell = (b * 2 * h + 2 * m + phase.ry) * 2 * w + phase.rx;
+                let column = (i * h + m) * w;
+                for x in 0..w {
+                    f(cell + 2 * x, pi, column + x);
+                }
+            }
+        }
+    }
+}
+
+/// y (O, B, 2H, 2W) = act(upsample-conv(x) + bias), chunk by chunk.
+fn forward<T: Elem>(x: &[T], p: &[T], bias: &[T], g: &ConvGeometry, act: Activation) -> Vec<T> {
+    let c = g.channels;
+    let o = bias.len();
+    let out_plane = 4 * g.in_plane();
+    let mut y = vec![T::ZERO; o * g.batch * out_plane];
+    let kernels = View::new(p, o, TOTAL_TAPS * c);
+    for samples in batch_chunks(g, chunk_rows(g, o)) {
+        let n = samples.len() * g.in_plane();
+        with_scratch(9 * c * n, |cols| {
+            im2col_into(x, g, RowOrder::TapMajor, samples.clone(), cols);
+            let cols = View::new(&*cols, 9 * c, n);
+            with_scratch(4 * o * n, |out| {
+                for (pi, phase) in Phase::ALL.iter().enumerate() {
+                    let dst = &mut out[pi * o * n..][..o * n];
+                    for (bi, &(row, len, col)) in phase.blocks(c).iter().enumerate() {
+                        let lhs = kernels.columns(phase.offset(c) + col, len);
+                        matmul_into(dst, n, lhs, cols.rows(row, len), bi > 0);
+                    }
+                }
+                let out = &*out;
+                y.par_chunks_mut(g.batch * out_plane)
+                    .zip(bias)
+                    .enumerate()
+                    .for_each(|(oi, (yo, &b))| {
+                        for_each_cell(g, samples.clone(), |cell, pi, j| {
+                            yo[cell] = act.apply(out[(pi * o + oi) * n + j] + b);
+                        });
+                    });
+            });
+        });
+    }
+    y
+}
+
+/// Gathers the phases of samples `samples` of gy (O, B, 2H, 2W) into `gp` (4, O, n).
+fn gather_phases<T: Elem>(
+    gy: &[T],
+    g: &ConvGeometry,
+    o: usize,
+    samples: std::ops::Range<usize>,
+    gp: &mut [T],
+) {
+    let plane = g.batch * 4 * g.in_plane();
+    let n = samples.len() * g.in_plane();
+    // Row (phase, channel) of gp; each task fills the four rows of one channel.
+    let mut by_channel: Vec<Vec<&mut [T]>> = (0..o).map(|_| Vec::with_capacity(4)).collect();
+    for (r, row) in gp.chunks_mut(n).enumerate() {
+        by_channel[r % o].push(row);
+    }
+    by_channel
+        .par_iter_mut()
+        .enumerate()
+        .for_each(|(oi, rows)| {
+            let go = &gy[oi * plane..][..plane];
+            for_each_cell(g, samples.clone(), |cell, pi, j| rows[pi][j] = go[cell]);
+        });
+}
+
+/// dx (C, B, H, W): the adjoint of the upsample-convolution in x, for gy (O, B, 2H, 2W).
+fn transpose<T: Elem>(gy: &[T], p: &[T], g: &ConvGeometry) -> Vec<T> {
+    let c = g.channels;
+    let o = p.len() / (TOTAL_TAPS * c).max(1);
+    let mut dx = vec![T::ZERO; g.input_len()];
+    let kernels = View::new(p, o, TOTAL_TAPS * c);
+    for samples in batch_chunks(g, chunk_rows(g, o)) {
+        let n = samples.len() * g.in_plane();
+        with_scratch(4 * o * n, |gp| {
+            gather_phases(gy, g, o, samples.clone(), gp);
+            with_scratch(9 * c * n, |dcols| {
+                // Phase (0, 0) reads every row: it writes them all, the others add.
+                for (pi, phase) in Phase::ALL.iter().enumerate() {
+                    let rhs = View::new(&gp[pi * o * n..], o, n);
+                    for &(row, len, col) in &phase.blocks(c) {
+                        let lhs = kernels.columns(phase.offset(c) + col, len).t();
+                        matmul_into(&mut dcols[row * n..], n, lhs, rhs, pi > 0);
+                    }
+                }
+                col2im_add(dcols, g, RowOrder::TapMajor, samples, &mut dx);
+            });
+        });
+    }
+    dx
+}
+
+/// The gradient of the stacked phase kernels (O, 25·C) for input x and output gradient gy.
+fn kernel_grad<T: Elem>(x: &[T], gy: &[T], g: &ConvGeometry, o: usize) -> Vec<T> {
+    let c = g.channels;
+    let row_len = TOTAL_TAPS * c;
+    let mut dp = vec![T::ZERO; o * row_len];
+    for (ci, samples) in batch_chunks(g, chunk_rows(g, o)).enumerate() {
+        let n = samples.len() * g.in_plane();
+        with_scratch(4 * o * n, |gp| {
+            gather_phases(gy, g, o, samples.clone(), gp);
+            with_scratch(9 * c * n, |cols| {
+                im2col_into(x, g, RowOrder::TapMajor, samples, cols);
+                let cols = View::new(&*cols, 9 * c, n);
+                for (pi, phase) in Phase::ALL.iter().enumerate() {
+                    let lhs = View::new(&gp[pi * o * n..], o, n);
+                    for &(row, len, col) in &phase.blocks(c) {
+                        let dst = &mut dp[phase.offset(c) + col..];
+                        matmul_into(dst, row_len, lhs, cols.rows(row, len).t(), ci > 0);
+                    }
+                }
+            });
+        });
+    }
+    dp
+}
+
+/// weight (O, C, 4, 4) → stacked phase kernels (O, 25·C).
+#[derive(Debug, Clone, Copy)]
+struct PhaseKernels {
+    channels: usize,
+}
+
+/// The adjoint of [`PhaseKernels`] (no backward pass): (O, 25·C) → (O, C, 4, 4).
+#[derive(Debug, Clone, Copy)]
+struct PhaseKernelsAdjoint {
+    channels: usize,
+}
+
+/// The upsample-convolution: x (C, B, H, W), phase kernels (O, 25·C), bias (O) → act(…),
+/// (O, B, 2H, 2W).
+#[derive(Debug, Clone, Copy)]
+struct UpConv {
+    g: ConvGeometry,
+    act: Activation,
+}
+
+/// Its adjoint in x (no backward pass): gy (O, B, 2H, 2W), phase kernels → (C, B, H, W).
+#[derive(Debug, Clone, Copy)]
+struct UpConvTranspose(ConvGeometry);
+
+/// Its phase kernels' gradient (no backward pass): x, gy → (O, 25·C).
+#[derive(Debug, Clone, Copy)]
+struct UpConvKernelGrad(ConvGeometry);
+
+impl Kernel for PhaseKernels {
+    const NAME: &'static str = "phase-kernels";
+
+    fn run<T: Elem>(&self, inputs: &[&[T]]) -> Result<Vec<T>> {
+        Ok(phase_kernels(inputs[0], self.channels))
+    }
+}
+
+impl Kernel for PhaseKernelsAdjoint {
+    const NAME: &'static str = "phase-kernels-adjoint";
+
+    fn run<T: Elem>(&self, inputs: &[&[T]]) -> Result<Vec<T>> {
+        Ok(phase_kernels_adjoint(inputs[0], self.channels))
+    }
+}
+
+impl Kernel for UpConv {
+    const NAME: &'static str = "upsample-conv2d";
+
+    fn run<T: Elem>(&self, inputs: &[&[T]]) -> Result<Vec<T>> {
+        let (g, o) = (&self.g, inputs[2].len());
+        let sizes = [g.input_len(), o * TOTAL_TAPS * g.channels, o];
+        check_lengths(Self::NAME, inputs, &sizes)?;
+        Ok(forward(inputs[0], inputs[1], inputs[2], g, self.act))
+    }
+}
+
+impl Kernel for UpConvTranspose {
+    const NAME: &'static str = "upsample-conv2d-transpose";
+
+    fn run<T: Elem>(&self, inputs: &[&[T]]) -> Result<Vec<T>> {
+        let g = &self.0;
+        let o = inputs[1].len() / (TOTAL_TAPS * g.channels).max(1);
+        let sizes = [o * g.batch * 4 * g.in_plane(), o * TOTAL_TAPS * g.channels];
+        check_lengths(Self::NAME, inputs, &sizes)?;
+        Ok(transpose(inputs[0], inputs[1], g))
+    }
+}
+
+impl Kernel for UpConvKernelGrad {
+    const NAME: &'static str = "upsample-conv2d-kernel-grad";
+
+    fn run<T: Elem>(&self, inputs: &[&[T]]) -> Result<Vec<T>> {
+        let g = &self.0;
+        let o = inputs[1].len() / (g.batch * 4 * g.in_plane()).max(1);
+        check_lengths(
+            Self::NAME,
+            inputs,
+            &[g.input_len(), o * g.batch * 4 * g.in_plane()],
+        )?;
+        Ok(kernel_grad(inputs[0], inputs[1], g, o))
+    }
+}
+
+impl CustomOp1 for PhaseKernels {
+    fn name(&self) -> &'static str {
+        Self::NAME
+    }
+
+    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
+        let o = l.dims()[0];
+        let shape = Shape::from((o, TOTAL_TAPS * self.channels));
+        Ok((cpu_run(self, &[(s, l)])?, shape))
+    }
+
+    fn bwd(&self, _w: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
+        let adjoint = PhaseKernelsAdjoint {
+            channels: self.channels,
+        };
+        Ok(Some(grad.contiguous()?.apply_op1_no_bwd(&adjoint)?))
+    }
+}
+
+impl CustomOp1 for PhaseKernelsAdjoint {
+    fn name(&self) -> &'static str {
+        Self::NAME
+    }
+
+    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
+        let o = l.dims()[0];
+        let shape = Shape::from((o, self.channels, 4, 4));
+        Ok((cpu_run(self, &[(s, l)])?, shape))
+    }
+}
+
+impl CustomOp3 for UpConv {
+    fn name(&self) -> &'static str {
+        Self::NAME
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+        s3: &CpuStorage,
+        l3: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let g = &self.g;
+        let o = l3.shape().elem_count();
+        let shape = Shape::from((o, g.batch, 2 * g.h, 2 * g.w));
+        Ok((cpu_run(self, &[(s1, l1), (s2, l2), (s3, l3)])?, shape))
+    }
+
+    fn bwd(
+        &self,
+        x: &Tensor,
+        p: &Tensor,
+        b: &Tensor,
+        res: &Tensor,
+        grad: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+        let g_pre = activation_grad(res, grad, self.act)?.contiguous()?;
+        let dx = match x.track_op() {
+            true => Some(g_pre.apply_op2_no_bwd(&p.contiguous()?, &UpConvTranspose(self.g))?),
+            false => None,
+        };
+        let dp = match p.track_op() {
+            true => Some(
+                x.contiguous()?
+                    .apply_op2_no_bwd(&g_pre, &UpConvKernelGrad(self.g))?,
+            ),
+            false => None,
+        };
+        let db = match b.track_op() {
+            true => Some(g_pre.sum((1, 2, 3))?),
+            false => None,
+        };
+        Ok((dx, dp, db))
+    }
+}
+
+impl CustomOp2 for UpConvTranspose {
+    fn name(&self) -> &'static str {
+        Self::NAME
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let g = &self.0;
+        let shape = Shape::from((g.channels, g.batch, g.h, g.w));
+        Ok((cpu_run(self, &[(s1, l1), (s2, l2)])?, shape))
+    }
+}
+
+impl CustomOp2 for UpConvKernelGrad {
+    fn name(&self) -> &'static str {
+        Self::NAME
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let o = l2.dims()[0];
+        let shape = Shape::from((o, TOTAL_TAPS * self.0.channels));
+        Ok((cpu_run(self, &[(s1, l1), (s2, l2)])?, shape))
+    }
+}
+
+/// The kernel of an upsample-convolution in the form its op reads: on the CPU the four phase
+/// kernels stacked as (O, 25·C), elsewhere the 4 × 4 kernel (O, C, 4, 4) itself.
+///
+/// Building it from the weight is differentiable. Inference can build it once and reuse it
+/// while the weight stays unchanged.
+#[derive(Debug, Clone)]
+pub struct UpsampleKernel {
+    kernel: Tensor,
+    out_channels: usize,
+    in_channels: usize,
+    phases: bool,
+}
+
+impl UpsampleKernel {
+    /// The kernel for the 4 × 4 `weight` (O, C, 4, 4) of the convolution after the upsampling.
+    pub fn new(weight: &Tensor) -> Result<Self> {
+        let (o, c, kh, kw) = weight.dims4()?;
+        if (kh, kw) != (4, 4) {
+            candle_core::bail!("upsample-conv2d: the kernel must be 4 × 4, got {kh} × {kw}")
+        }
+        let phases = weight.device().is_cpu();
+        let kernel = match phases {
+            true => weight
+                .contiguous()?
+                .apply_op1(PhaseKernels { channels: c })?,
+            false => weight.clone(),
+        };
+        Ok(Self {
+            kernel,
+            out_channels: o,
+            in_channels: c,
+            phases,
+        })
+    }
+
+    /// Output channels.
+    pub fn out_channels(&self) -> usize {
+        self.out_channels
+    }
+
+    /// Input channels.
+    pub fn in_channels(&self) -> usize {
+        self.in_channels
+    }
+}
+
+/// Nearest 2× upsampling of channels-major `x` (C, B, H, W), then the 4 × 4 'same' convolution
+/// of `kernel`, `bias` (O) and `act`: (O, B, 2H, 2W).
+pub fn upsample_conv2d(
+    x: &Tensor,
+    kernel: &UpsampleKernel,
+    bias: &Tensor,
+    act: Activation,
+) -> Result<Tensor> {
+    let (c, b, h, w) = x.dims4()?;
+    if c != kernel.in_channels || bias.dims() != [kernel.out_channels] {
+        candle_core::bail!(
+            "upsample-conv2d: kernel ({}, {c}, 4, 4) and bias ({}) expected for x {:?}, \
+             got a kernel for {} input channels and bias {:?}",
+            kernel.out_channels,
+            kernel.out_channels,
+            x.dims(),
+            kernel.in_channels,
+            bias.dims()
+        )
+    }
+    if !kernel.phases || !x.device().is_cpu() {
+        return reference::upsample_conv2d(x, &kernel.kernel, bias, act);
+    }
+    let g = phase_geometry(c, b, h, w);
+    x.contiguous()?
+        .apply_op3(&kernel.kernel, &bias.contiguous()?, UpConv { g, act })
+}
+
+#[cfg(test)]
+mod tests {
+    use candle_core::Var;
+
+    use super::*;
+    use crate::model::ops::reference::testing::{random, GradCheck};
+
+    fn check(c: usize, b: usize, h: usize, w: usize, act: Activation) {
+        let x = Var::from_tensor(&random((c, b, h, w), 1)).unwrap();
+        let weight = Var::from_tensor(&random((3, c, 4, 4), 2)).unwrap();
+        let bias = Var::from_tensor(&random(3, 3)).unwrap();
+        let check = GradCheck::new(&[&x, &weight, &bias]);
+        let kernel = UpsampleKernel::new(&weight).unwrap();
+        let ours = upsample_conv2d(&x, &kernel, &bias, act).unwrap();
+        assert_eq!(ours.dims(), &[3, b, 2 * h, 2 * w]);
+        let expected = reference::upsample_conv2d(&x, &weight, &bias, act).unwrap();
+        check.assert_same(&ours, &expected, &format!("{c}×{b}×{h}×{w} {act:?}"));
+    }
+
+    #[test]
+    fn phase_convolutions_equal_the_upsampled_convolution() {
+        check(2, 3, 3, 5, Activation::Identity);
+        check(4, 2, 2, 8, Activation::Relu);
+        check(1, 1, 1, 1, Activation::Tanh);
+        check(3, 2, 4, 1, Activation::LeakyRelu(0.2));
+    }
+
+    #[test]
+    fn phases_take_25_taps_per_channel_and_rows_cover_the_column_matrix() {
+        let c = 7;
+        let total: usize = Phase::ALL.iter().map(|p| p.len(c)).sum();
+        assert_eq!(total, TOTAL_TAPS * c);
+        // Phase (0, 0) reads the whole 3 × 3 column matrix as one block.
+        assert_eq!(Phase::ALL[0].blocks(c), vec![(0, 9 * c, 0)]);
+        for p in Phase::ALL {
+            let rows: usize = p.blocks(c).iter().map(|b| b.1).sum();
+            assert_eq!(rows, p.len(c));
+        }
+        // A 4 × 4 kernel of ones: phase (0, 0) has taps 1, 2, 1 per axis, so its 3 × 3 kernel
+        // is the outer product [1, 2, 1] ⊗ [1, 2, 1]; phase (1, 1) has 2, 2 per axis.
+        let p = phase_kernels(&[1.0f64; 16], 1);
+        assert_eq!(&p[..9], &[1.0, 2.0, 1.0, 2.0, 4.0, 2.0, 1.0, 2.0, 1.0]);
+        assert_eq!(&p[21..], &[4.0, 4.0, 4.0, 4.0]);
+    }
+}
