@@ -67,6 +67,37 @@ pub fn gallery<C: AsRef<str>, B: AsRef<[u8]>>(images: &[(C, B)]) -> Html {
     ))
 }
 
+/// Several PNG images with captions shown one after the other in a loop, `seconds_per_frame`
+/// each, in one HTML block: an animation in plain CSS (no script, so it plays in any notebook
+/// viewer); the frames are stacked in one place, each visible during its share of the cycle.
+pub fn slideshow<C: AsRef<str>, B: AsRef<[u8]>>(frames: &[(C, B)], seconds_per_frame: f64) -> Html {
+    let n = frames.len();
+    let step = if seconds_per_frame > 0.0 {
+        seconds_per_frame
+    } else {
+        1.0
+    };
+    let cycle = step * n as f64;
+    let name = format!("gan-slideshow-{n}");
+    let figures: String = frames
+        .iter()
+        .enumerate()
+        .map(|(i, (caption, bytes))| {
+            let caption = escape_html(caption.as_ref());
+            // A negative delay starts frame i's cycle (n - i) frames ago: it shows in slot i.
+            let delay = -((n - i) as f64) * step;
+            format!(
+                "<figure style=\"margin:0;grid-area:1/1;background:white;opacity:0;animation:{name} {cycle}s step-end {delay}s infinite\">{}<figcaption style=\"text-align:center\">{caption}</figcaption></figure>",
+                img_tag(bytes.as_ref(), &caption)
+            )
+        })
+        .collect();
+    let visible = 100.0 / n.max(1) as f64;
+    Html(format!(
+        "<style>@keyframes {name} {{ 0% {{ opacity: 1 }} {visible}% {{ opacity: 0 }} 100% {{ opacity: 0 }} }}</style><div style=\"display:inline-grid\">{figures}</div>"
+    ))
+}
+
 /// A link that downloads `bytes` as a file named `file_name` with the given MIME type.
 pub fn download(file_name: &str, mime: &str, bytes: &[u8]) -> Html {
     let name = escape_html(file_name);
@@ -185,6 +216,27 @@ mod tests {
             .and_then(|b| b.strip_suffix("\nEVCXR_END_CONTENT\n"))
             .expect("evcxr framing");
         assert_eq!(BASE64.decode(body).unwrap(), bytes);
+    }
+
+    #[test]
+    fn slideshow_stacks_every_frame_with_its_own_slot() {
+        let frames = [
+            ("iteration 0", vec![1u8, 2]),
+            ("a<b", vec![3u8]),
+            ("c", vec![4u8]),
+        ];
+        let Html(html) = slideshow(&frames, 0.5);
+        assert_eq!(data_urls(&html), vec![vec![1, 2], vec![3], vec![4]]);
+        assert!(html.contains("a&lt;b") && !html.contains("a<b"));
+        // Three frames of 0.5 s: a 1.5 s cycle, frame i delayed by -(3 - i) * 0.5 s.
+        assert!(html.contains("{ 0% { opacity: 1 } 33.3"));
+        for delay in [
+            "1.5s step-end -1.5s",
+            "1.5s step-end -1s",
+            "1.5s step-end -0.5s",
+        ] {
+            assert_eq!(html.matches(delay).count(), 1, "{delay} in {html}");
+        }
     }
 
     #[test]

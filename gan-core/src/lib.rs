@@ -11,7 +11,7 @@
 //! - [`model`]: the lab's WGAN-GP generator and critic in candle, Keras weight loading;
 //! - [`train`]: WGAN-GP training: losses, steps, the training loop, checkpoints and run logs;
 //! - [`compose`]: four-part accompaniment for any melody;
-//! - [`pretrained`]: the shipped pretrained generator;
+//! - [`pretrained`]: the shipped pretrained generator, and which model the notebooks use;
 //! - [`settings`]: settings read from environment variables, for notebooks and runs.
 
 pub mod audio;
@@ -28,5 +28,7 @@ pub mod roll;
 pub mod settings;
 pub mod train;
 
+/// candle, re-exported so that notebooks name its types (`Device`, `DType`) without a `:dep`.
+pub use candle_core;
 pub use error::{Error, Result};
 pub use roll::{Multitrack, Note, Track};

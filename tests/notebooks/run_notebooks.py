@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import sys
 import time
 from dataclasses import dataclass
@@ -44,7 +45,20 @@ TEST_SETTINGS = {
     "GAN_CHORALE": "bwv253",
     "GAN_BATCH_SIZE": "32",
     "GAN_SEED": "1",
+    # 03 trains a tiny run into RUN_DIR (fresh each time 03 runs); 04 to 07 read it.
+    "TRAIN": "true",
+    "GAN_RUN_DIR": str(ROOT / "target" / "notebooks-run"),
+    "GAN_FILTERS": "4",
+    "GAN_LATENT": "8",
+    "GAN_TRAIN_BATCH_SIZE": "4",
+    "GAN_ITERATIONS": "4",
+    "GAN_SAMPLE_EVERY": "2",
+    "GAN_CHECKPOINT_EVERY": "2",
+    "GAN_SMOOTHING": "0.5",
 }
+
+# The notebook that trains into GAN_RUN_DIR: the directory is emptied before it runs.
+TRAINING_NOTEBOOK = "03_training.ipynb"
 
 # Longest time one cell may run. The first `:dep` compiles gan-core and its dependencies when the
 # kernel's build directory is cold (several minutes on 2 cores).
@@ -261,6 +275,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.update(TEST_SETTINGS)
     print("settings: " + ", ".join(f"{k}={v}" for k, v in TEST_SETTINGS.items()), flush=True)
     EXECUTED.mkdir(parents=True, exist_ok=True)
+    if any(p.name == TRAINING_NOTEBOOK for p in paths):
+        shutil.rmtree(TEST_SETTINGS["GAN_RUN_DIR"], ignore_errors=True)
     problems: list[Problem] = []
     total = 0.0
     for path in paths:
