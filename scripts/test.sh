@@ -1,12 +1,27 @@
 #!/usr/bin/env bash
 # Runs every test of the project on a fresh machine: installs what is missing, then runs the Rust
-# tests (unit, integration, interop with pretty_midi).
+# tests (unit, integration, interop with pretty_midi) and the notebooks headless.
 # Usage: bash scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-echo "==> [1/2] Python tools for interop tests (pinned, in .venv)"
+step() {
+    echo "==> [$1/5] $2 (at $((SECONDS / 60)) min $((SECONDS % 60)) s)"
+}
+
+step 1 "Python tools for interop tests (pinned, in .venv)"
 bash scripts/setup_python.sh
 
-echo "==> [2/2] cargo test (the first build compiles every dependency and takes several minutes)"
+step 2 "cargo test (the first build compiles every dependency and takes several minutes)"
 cargo test --workspace --release --locked
+
+step 3 "Rust notebook kernel (first time: ~15 min for evcxr_jupyter, then gan-core for it)"
+bash scripts/setup_jupyter.sh
+
+step 4 "the notebook checker's own tests"
+.venv/bin/python -m unittest discover -s tests/notebooks
+
+step 5 "the notebooks, headless"
+.venv/bin/python tests/notebooks/run_notebooks.py
+
+echo "==> all tests passed in $((SECONDS / 60)) min $((SECONDS % 60)) s"

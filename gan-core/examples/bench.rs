@@ -22,7 +22,7 @@ use candle_core::{DType, Device, Tensor};
 use gan_core::model::noise::sample_z;
 use gan_core::model::ops::profile;
 use gan_core::model::{Gan, Mode, ModelConfig};
-use gan_core::train::{TrainConfig, Trainer};
+use gan_core::train::{TrainConfig, WganGp};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Value};
@@ -218,7 +218,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         batch_size: a.batch,
         ..TrainConfig::default()
     };
-    let mut trainer = Trainer::new(gan, train)?;
+    let mut trainer = WganGp::new(gan, train)?;
     let mut r = serde_json::Map::new();
     r.insert("framework".into(), json!("gan-core (candle)"));
     r.insert("version".into(), json!("candle 0.11"));

@@ -3,10 +3,13 @@
 use std::path::PathBuf;
 
 pub use crate::audio::AudioError;
+pub use crate::compose::ComposeError;
 pub use crate::data::DataError;
 pub use crate::midi::MidiError;
 pub use crate::model::ModelError;
 pub use crate::plot::PlotError;
+pub use crate::settings::SettingError;
+pub use crate::train::TrainError;
 
 /// Any error gan-core can return.
 #[derive(Debug, thiserror::Error)]
@@ -20,15 +23,32 @@ pub enum Error {
     /// Rendering audio failed.
     #[error(transparent)]
     Audio(#[from] AudioError),
+    /// Composing an accompaniment failed.
+    #[error(transparent)]
+    Compose(Box<ComposeError>),
     /// Drawing a plot failed.
     #[error(transparent)]
     Plot(#[from] PlotError),
     /// Building, running, loading or saving the networks failed.
     #[error(transparent)]
     Model(#[from] ModelError),
+    /// Training stopped, or its configuration or checkpoints are bad.
+    #[error(transparent)]
+    Train(#[from] TrainError),
     /// An array or roll has the wrong shape.
     #[error(transparent)]
     Shape(#[from] ShapeError),
+    /// A setting read from the environment does not parse.
+    #[error(transparent)]
+    Setting(#[from] SettingError),
+    /// Something about a named input file went wrong (e.g. its melody could not be composed for).
+    #[error("{}: {source}", path.display())]
+    Input {
+        /// The input file.
+        path: PathBuf,
+        /// What went wrong with it.
+        source: Box<Error>,
+    },
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {
@@ -37,6 +57,12 @@ pub enum Error {
         /// What the operating system said.
         source: std::io::Error,
     },
+}
+
+impl From<ComposeError> for Error {
+    fn from(err: ComposeError) -> Self {
+        Error::Compose(Box::new(err))
+    }
 }
 
 /// An array whose shape is not the one expected.

@@ -9,9 +9,13 @@
 //! - [`plot`]: piano rolls, sample grids, loss curves and metric grids as PNG bytes;
 //! - [`display`]: evcxr (Jupyter) display helpers for images and inline audio;
 //! - [`model`]: the lab's WGAN-GP generator and critic in candle, Keras weight loading;
-//! - [`train`]: the WGAN-GP losses, gradient penalty and training steps.
+//! - [`train`]: WGAN-GP training: losses, steps, the training loop, checkpoints and run logs;
+//! - [`compose`]: four-part accompaniment for any melody;
+//! - [`pretrained`]: the shipped pretrained generator;
+//! - [`settings`]: settings read from environment variables, for notebooks and runs.
 
 pub mod audio;
+pub mod compose;
 pub mod data;
 pub mod display;
 pub mod error;
@@ -19,7 +23,9 @@ pub mod metrics;
 pub mod midi;
 pub mod model;
 pub mod plot;
+pub mod pretrained;
 pub mod roll;
+pub mod settings;
 pub mod train;
 
 pub use error::{Error, Result};

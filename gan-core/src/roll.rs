@@ -2,7 +2,7 @@
 //! grid, a [`Multitrack`] holds several tracks on one time grid. The lab's model sees a batch of
 //! rolls as an `(N, time, pitch, track)` array of f32 in {-1, +1}; this module converts both ways.
 
-use ndarray::{s, Array2, Array3, ArrayView3, ArrayView4, Axis};
+use ndarray::{s, Array2, Array3, Array4, ArrayView3, ArrayView4, Axis};
 
 use crate::error::ShapeError;
 
@@ -243,6 +243,17 @@ impl Multitrack {
         out
     }
 
+    /// Cuts the roll into consecutive windows of `steps` steps from step 0, the last one padded
+    /// with silence, as a batch (N, steps, 128, tracks) in the lab's layout.
+    pub fn to_lab_snippets(&self, steps: usize) -> Array4<f32> {
+        let n = self.len().div_ceil(steps.max(1));
+        let whole = self.with_len(n * steps).to_lab_array();
+        let (_, pitches, tracks) = whole.dim();
+        whole
+            .into_shape_with_order((n, steps, pitches, tracks))
+            .expect("n · steps rows split evenly")
+    }
+
     /// Reads the lab's layout (time, 128, tracks): a value above 0 is a note at velocity 100.
     /// Four tracks are named soprano to bass with program 0.
     pub fn from_lab_array(
@@ -355,6 +366,16 @@ mod tests {
         let back = Multitrack::from_lab_array(arr.view(), 4, 100.0).unwrap();
         assert_eq!(back.tracks[0].note_steps(), 3);
         assert!(!back.tracks[1].has_notes());
+    }
+
+    #[test]
+    fn snippets_cut_from_step_zero_and_pad_the_last() {
+        let mt = Multitrack::new(4, 100.0, vec![one_note_track()]).with_len(40);
+        let snippets = mt.to_lab_snippets(32);
+        assert_eq!(snippets.dim(), (2, 32, 128, 1));
+        assert_eq!(snippets.slice(s![0, 2..5, 60, 0]).to_vec(), vec![1.0; 3]);
+        assert_eq!(snippets.iter().filter(|&&x| x > 0.0).count(), 3);
+        assert_eq!(mt.with_len(0).to_lab_snippets(32).dim(), (0, 32, 128, 1));
     }
 
     #[test]

@@ -144,3 +144,106 @@ fn reference_metrics_describe_four_monophonic_voices() {
         assert!(m.pitch_range[3] > m.pitch_range[0], "{:?}", m.pitch_range);
     }
 }
+
+#[test]
+fn the_soprano_centre_is_the_data_sets_mean_soprano_pitch() {
+    let data = dataset();
+    let (sum, n) = data
+        .chorales
+        .iter()
+        .flat_map(|c| {
+            c.roll.tracks[0]
+                .pianoroll
+                .indexed_iter()
+                .filter(|(_, &v)| v > 0)
+                .map(|((_, p), _)| p as f64)
+        })
+        .fold((0.0, 0.0), |(s, n), p| (s + p, n + 1.0));
+    let mean = sum / n;
+    assert!(
+        (mean - gan_core::compose::SOPRANO_CENTER).abs() < 1.0,
+        "soprano mean pitch {mean}"
+    );
+}
+
+#[test]
+fn a_chorale_is_found_by_id_and_a_wrong_id_is_named() {
+    let data = dataset();
+    let chorale = data.chorale("bwv253").unwrap();
+    assert_eq!(chorale.entry.id, "bwv253");
+    assert!(std::ptr::eq(chorale, data.get("bwv253").unwrap()));
+    let err = data.chorale("bwv0.0").unwrap_err().to_string();
+    assert!(err.contains("\"bwv0.0\"") && err.contains("data"), "{err}");
+}
+
+#[test]
+fn index_of_finds_the_first_snippet_of_a_chorale() {
+    let data = dataset();
+    let per = data.snippets(SnippetMode::PerChorale);
+    let windows = data.snippets(SnippetMode::Windows);
+    // One snippet per chorale, in index order: chorale k's snippet is row k.
+    let fifth = &data.chorales[5].entry.id;
+    assert_eq!(per.index_of(fifth).unwrap(), 5);
+    // In windows mode the second chorale's first window follows all of the first one's.
+    let first_windows = data.chorales[0].window_starts().len();
+    assert!(first_windows > 1);
+    let second = &data.chorales[1].entry.id;
+    assert_eq!(windows.index_of(second).unwrap(), first_windows);
+    let err = per.index_of("bwv0.0").unwrap_err().to_string();
+    assert!(err.contains("\"bwv0.0\""), "{err}");
+}
+
+#[test]
+fn a_snippet_as_a_multitrack_holds_the_rows_notes() {
+    let data = dataset();
+    let per = data.snippets(SnippetMode::PerChorale);
+    let i = per.index_of("bwv253").unwrap();
+    let roll = per.multitrack(i).unwrap();
+    assert_eq!(roll.len(), SNIPPET_STEPS);
+    let names: Vec<&str> = roll.tracks.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["Soprano", "Alto", "Tenor", "Bass"]);
+    assert_eq!(
+        roll.to_lab_array(),
+        per.rolls.index_axis(ndarray::Axis(0), i)
+    );
+    // The same notes as the chorale's own roll over that window.
+    let (_, start) = &per.sources[i];
+    let chorale = &data.chorale("bwv253").unwrap().roll;
+    let window = chorale.slice_steps(*start, start + SNIPPET_STEPS);
+    assert_eq!(roll.to_lab_array(), window.to_lab_array());
+    let err = per.multitrack(per.len()).unwrap_err().to_string();
+    assert!(err.contains(&format!("{} snippets", per.len())), "{err}");
+}
+
+#[test]
+fn snippet_modes_parse_from_their_names() {
+    for mode in [SnippetMode::PerChorale, SnippetMode::Windows] {
+        assert_eq!(mode.to_string().parse::<SnippetMode>().unwrap(), mode);
+        // The same names as in JSON.
+        let json = serde_json::to_string(&mode).unwrap();
+        assert_eq!(json, format!("\"{mode}\""));
+    }
+    assert_eq!(
+        "windows".parse::<SnippetMode>().unwrap(),
+        SnippetMode::Windows
+    );
+    let err = "bars".parse::<SnippetMode>().unwrap_err().to_string();
+    assert!(
+        err.contains("\"bars\"") && err.contains("per_chorale"),
+        "{err}"
+    );
+}
+
+#[test]
+fn settings_from_the_environment_parse_a_snippet_mode() {
+    // Only this test uses this variable, so setting it cannot race with other tests.
+    let name = "GAN_CORE_DATA_SET_TEST_MODE";
+    let read = || gan_core::settings::from_env(name, SnippetMode::PerChorale);
+    assert_eq!(read().unwrap(), SnippetMode::PerChorale);
+    std::env::set_var(name, "windows");
+    assert_eq!(read().unwrap(), SnippetMode::Windows);
+    std::env::set_var(name, "all");
+    let err = gan_core::Error::from(read().unwrap_err()).to_string();
+    assert!(err.contains(name) && err.contains("\"all\""), "{err}");
+    std::env::remove_var(name);
+}

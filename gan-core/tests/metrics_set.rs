@@ -189,3 +189,34 @@ fn non_contiguous_views_give_the_same_values() {
         assert_close(part, &[whole[1], whole[3]]);
     }
 }
+
+#[test]
+fn comparison_table_sets_the_reference_beside_each_value() {
+    let set = MetricSet::compute(chorale_batch().view()).unwrap();
+    let reference = MetricSet::compute(silent(1, 16, 4).view()).unwrap();
+    let table = set.comparison_table(&reference);
+    let row = table
+        .lines()
+        .find(|l| l.starts_with("empty_bar_rate"))
+        .unwrap();
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(
+        cells,
+        [
+            "empty_bar_rate",
+            "0.000",
+            "(1.000)",
+            "0.500",
+            "(1.000)",
+            "1.000",
+            "(1.000)",
+            "1.000",
+            "(1.000)"
+        ]
+    );
+    let row = table
+        .lines()
+        .find(|l| l.starts_with("in_scale_rate"))
+        .unwrap();
+    assert!(row.ends_with("n/a (n/a)"), "{table}");
+}

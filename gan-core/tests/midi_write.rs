@@ -3,7 +3,9 @@
 mod support;
 
 use gan_core::error::Error;
-use gan_core::midi::{read_midi, read_midi_file, write_midi, write_midi_file, MidiError};
+use gan_core::midi::{
+    read_midi, read_midi_file, read_voices_file, write_midi, write_midi_file, MidiError,
+};
 use gan_core::roll::{Multitrack, Track};
 use midly::{Format, MetaMessage, Smf, Timing, TrackEventKind};
 use support::roll;
@@ -228,4 +230,29 @@ fn files_are_written_and_errors_name_the_file() {
     }
     assert!(err.to_string().contains("bad.mid"), "{err}");
     assert!(!dir.join("bad.mid").exists());
+}
+
+#[test]
+fn voices_are_the_melodic_tracks_with_notes() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("midi_voices");
+    let path = dir.join("band.mid");
+    write_midi_file(&path, &band()).unwrap();
+    let voices = read_voices_file(&path, 24, 2).unwrap();
+    let names: Vec<_> = voices.tracks.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["Strings", "Flute"]);
+    let err = read_voices_file(&path, 24, 4).unwrap_err();
+    match &err {
+        Error::Midi(e) => assert!(matches!(
+            e.root(),
+            MidiError::Voices {
+                expected: 4,
+                found: 2
+            }
+        )),
+        other => panic!("expected a MIDI error, got {other:?}"),
+    }
+    assert!(
+        err.to_string().contains("band.mid") && err.to_string().contains("expected 4 voices"),
+        "{err}"
+    );
 }

@@ -38,6 +38,22 @@ pub struct ChoraleEntry {
     pub steps: usize,
 }
 
+impl std::fmt::Display for ChoraleEntry {
+    /// One line for people, e.g. `bwv253 “Ach bleib bei uns, Herr Jesu Christ”, A major, 9 bars`
+    /// (the title is left out when the index has none).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.id)?;
+        if !self.title.is_empty() {
+            write!(f, " “{}”", self.title)?;
+        }
+        write!(
+            f,
+            ", {} {}, {} bars",
+            self.key.tonic, self.key.mode, self.bars
+        )
+    }
+}
+
 /// The whole index: the format version, the grid resolution and the chorales.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DatasetIndex {
@@ -73,5 +89,35 @@ impl DatasetIndex {
             return Err(bad("no chorales listed".into()).into());
         }
         Ok(index)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(title: &str) -> ChoraleEntry {
+        ChoraleEntry {
+            id: "bwv253".into(),
+            file: "chorales/bwv253.mid".into(),
+            title: title.into(),
+            key: KeySignature {
+                tonic: "A".into(),
+                mode: "major".into(),
+                sharps: 3,
+            },
+            pickup_steps: 4,
+            bars: 9,
+            steps: 160,
+        }
+    }
+
+    #[test]
+    fn an_entry_shows_as_one_line() {
+        assert_eq!(
+            entry("Ach bleib bei uns").to_string(),
+            "bwv253 “Ach bleib bei uns”, A major, 9 bars"
+        );
+        assert_eq!(entry("").to_string(), "bwv253, A major, 9 bars");
     }
 }

@@ -10,9 +10,10 @@ use crate::roll::{Multitrack, N_TRACKS, STEPS_PER_BEAT};
 pub fn default_dir() -> PathBuf {
     match std::env::var_os("GAN_DATA_DIR") {
         Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("..")
-            .join("data"),
+        None => {
+            let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+            crate_dir.parent().unwrap_or(crate_dir).join("data")
+        }
     }
 }
 
@@ -37,7 +38,8 @@ pub struct Dataset {
 impl Dataset {
     /// Loads the index and every chorale's MIDI file from `dir`.
     pub fn load(dir: impl AsRef<Path>) -> Result<Self> {
-        let dir = dir.as_ref().to_path_buf();
+        let dir = dir.as_ref();
+        let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
         let index = DatasetIndex::load(&dir)?;
         let chorales = index
             .chorales
@@ -65,6 +67,17 @@ impl Dataset {
     /// The chorale with this id, e.g. "bwv269".
     pub fn get(&self, id: &str) -> Option<&Chorale> {
         self.chorales.iter().find(|c| c.entry.id == id)
+    }
+
+    /// The chorale with this id, or an error naming the id and the data directory.
+    pub fn chorale(&self, id: &str) -> Result<&Chorale> {
+        self.get(id).ok_or_else(|| {
+            DataError::Request(format!(
+                "no chorale {id:?} in {} (ids look like \"bwv253\"; see index.json)",
+                self.dir.display()
+            ))
+            .into()
+        })
     }
 }
 

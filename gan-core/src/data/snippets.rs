@@ -10,7 +10,10 @@ use serde::{Deserialize, Serialize};
 use super::{Chorale, DataError, Dataset};
 use crate::error::Result;
 use crate::metrics::MetricSet;
-use crate::roll::{N_PITCHES, N_TRACKS, SNIPPET_STEPS, STEPS_PER_BAR};
+use crate::roll::{
+    Multitrack, DEFAULT_TEMPO_BPM, N_PITCHES, N_TRACKS, SNIPPET_STEPS, STEPS_PER_BAR,
+    STEPS_PER_BEAT,
+};
 
 /// Which two-bar windows to cut from each chorale.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -21,6 +24,38 @@ pub enum SnippetMode {
     PerChorale,
     /// Every usable bar-aligned window, hopping one bar at a time.
     Windows,
+}
+
+impl SnippetMode {
+    /// The mode's name in settings and JSON: "per_chorale" or "windows".
+    pub fn name(self) -> &'static str {
+        match self {
+            SnippetMode::PerChorale => "per_chorale",
+            SnippetMode::Windows => "windows",
+        }
+    }
+}
+
+impl std::fmt::Display for SnippetMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for SnippetMode {
+    type Err = DataError;
+
+    /// Parses "per_chorale" or "windows" (as in settings and JSON).
+    fn from_str(s: &str) -> Result<Self, DataError> {
+        [SnippetMode::PerChorale, SnippetMode::Windows]
+            .into_iter()
+            .find(|mode| mode.name() == s)
+            .ok_or_else(|| {
+                DataError::Request(format!(
+                    "unknown snippet mode {s:?}: use \"per_chorale\" or \"windows\""
+                ))
+            })
+    }
 }
 
 /// Snippets in the lab's layout, with where each one came from.
@@ -41,6 +76,38 @@ impl Snippets {
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
         self.sources.is_empty()
+    }
+
+    /// The index of the first snippet cut from the chorale `id`, e.g. "bwv253".
+    pub fn index_of(&self, id: &str) -> Result<usize, DataError> {
+        self.sources
+            .iter()
+            .position(|(source, _)| source == id)
+            .ok_or_else(|| {
+                DataError::Request(format!(
+                    "no snippet comes from chorale {id:?}: it is not among these {} snippets' \
+                     chorales, or it has no two-bar window where every voice sounds",
+                    self.len()
+                ))
+            })
+    }
+
+    /// Snippet `i` as a four-voice [`Multitrack`] at the data set's grid and default tempo, for
+    /// plots and audio.
+    pub fn multitrack(&self, i: usize) -> Result<Multitrack> {
+        if i >= self.len() {
+            return Err(DataError::Request(format!(
+                "snippet {i} does not exist: there are {} snippets",
+                self.len()
+            ))
+            .into());
+        }
+        let roll = self.rolls.index_axis(Axis(0), i);
+        Ok(Multitrack::from_lab_array(
+            roll,
+            STEPS_PER_BEAT,
+            DEFAULT_TEMPO_BPM,
+        )?)
     }
 }
 

@@ -129,14 +129,32 @@ impl MetricSet {
 
     /// A plain-text table: one row per metric, one column per track, 3 decimals, NaN as "n/a".
     pub fn to_table(&self) -> String {
+        self.table(None)
+    }
+
+    /// The same table with each cell as "value (reference value)", e.g. to set generated
+    /// samples' metrics beside the training data's.
+    pub fn comparison_table(&self, reference: &MetricSet) -> String {
+        self.table(Some(reference))
+    }
+
+    fn table(&self, reference: Option<&MetricSet>) -> String {
         let header: Vec<String> = self.track_names();
+        let cell = |values: &[f64], name: &str, k: usize| {
+            let ours = values.get(k).map_or(String::new(), |&v| format_value(v));
+            let theirs = reference.and_then(|r| r.get(name)).and_then(|r| r.get(k));
+            match theirs {
+                Some(&v) => format!("{ours} ({})", format_value(v)),
+                None => ours,
+            }
+        };
         let rows: Vec<(&str, Vec<String>)> = self
             .iter()
             .map(|(name, values)| {
-                let cells = (0..header.len())
-                    .map(|k| values.get(k).map_or(String::new(), |&v| format_value(v)))
-                    .collect();
-                (name, cells)
+                (
+                    name,
+                    (0..header.len()).map(|k| cell(values, name, k)).collect(),
+                )
             })
             .collect();
         let name_width = Self::NAMES.iter().map(|n| n.len()).max().unwrap_or(0);

@@ -25,17 +25,27 @@ pub enum Melody {
 
 /// The highest sounding note at each step of `track`, with its velocity; other notes are dropped.
 pub fn skyline(track: &Track) -> Track {
+    one_note_per_step(track, |row| (0..row.len()).rev().find(|&p| row[p] > 0))
+}
+
+/// The lowest sounding note at each step of `track`, with its velocity (a bass line).
+pub fn bottom_line(track: &Track) -> Track {
+    one_note_per_step(track, |row| (0..row.len()).find(|&p| row[p] > 0))
+}
+
+fn one_note_per_step(
+    track: &Track,
+    pick: impl Fn(ndarray::ArrayView1<u8>) -> Option<usize>,
+) -> Track {
     let mut roll = Array2::zeros(track.pianoroll.raw_dim());
-    for (t, top) in track.top_line().into_iter().enumerate() {
-        if let Some(p) = top {
-            roll[[t, p as usize]] = track.pianoroll[[t, p as usize]];
+    for (t, row) in track.pianoroll.rows().into_iter().enumerate() {
+        if let Some(p) = pick(row) {
+            roll[[t, p]] = row[p];
         }
     }
     Track {
-        name: track.name.clone(),
-        program: track.program,
-        is_drum: track.is_drum,
         pianoroll: roll,
+        ..track.clone()
     }
 }
 

@@ -17,8 +17,10 @@ mod read;
 mod twinkle;
 mod write;
 
-pub use melody::{melody, skyline, Melody};
-pub use read::{read_midi, read_midi_file, MAX_FILE_BYTES, MAX_STEPS, MAX_TRACKS};
+pub use melody::{bottom_line, melody, skyline, Melody};
+pub use read::{
+    read_midi, read_midi_file, read_voices_file, MAX_FILE_BYTES, MAX_STEPS, MAX_TRACKS,
+};
 pub use twinkle::twinkle_twinkle;
 pub use write::{write_midi, write_midi_file, WRITE_PPQ};
 
@@ -106,6 +108,16 @@ pub enum MidiError {
         name: String,
         /// The most notes sounding at one step.
         voices: usize,
+    },
+    /// A file read as a set of voices has the wrong number of melodic note tracks.
+    #[error(
+        "expected {expected} voices (one melodic track each), found {found} tracks with notes"
+    )]
+    Voices {
+        /// The number of voices needed.
+        expected: usize,
+        /// The number of non-drum tracks with notes.
+        found: usize,
     },
     /// A resolution that cannot be written at [`WRITE_PPQ`] ticks per beat.
     #[error(

@@ -72,6 +72,28 @@ pub fn read_midi_file(path: impl AsRef<Path>, steps_per_beat: usize) -> crate::R
     read_midi(&bytes, steps_per_beat).map_err(|e| e.in_file(path).into())
 }
 
+/// Reads the MIDI file at `path` as exactly `voices` voices: its melodic (non-drum) tracks that
+/// hold notes, in file order, e.g. soprano, alto, tenor and bass after a conductor track.
+pub fn read_voices_file(
+    path: impl AsRef<Path>,
+    steps_per_beat: usize,
+    voices: usize,
+) -> crate::Result<Multitrack> {
+    let path = path.as_ref();
+    let mut roll = read_midi_file(path, steps_per_beat)?;
+    roll.tracks.retain(|t| !t.is_drum && t.has_notes());
+    if roll.tracks.len() != voices {
+        let found = roll.tracks.len();
+        return Err(MidiError::Voices {
+            expected: voices,
+            found,
+        }
+        .in_file(path)
+        .into());
+    }
+    Ok(roll)
+}
+
 /// Refuses data over [`MAX_FILE_BYTES`].
 fn check_size(bytes: u64) -> Result<(), MidiError> {
     if bytes > MAX_FILE_BYTES as u64 {

@@ -1,12 +1,33 @@
-//! WGAN-GP training of the lab's networks: the losses ([`loss`]), the hyper-parameters
-//! ([`TrainConfig`]), the critic and generator update steps ([`Trainer`]) and the cross-check
-//! against the PyTorch reference's fixtures ([`reference`](mod@reference)).
+//! WGAN-GP training of the lab's networks.
+//!
+//! - [`loss`]: the Wasserstein terms and the gradient penalty;
+//! - [`adam`]: Adam with an exportable state;
+//! - [`wgan`]: [`WganGp`], the networks and optimisers with the critic and generator steps;
+//! - [`trainer`]: [`Trainer`], the lab's training loop with evaluation, samples and checkpoints;
+//! - [`config`]: [`TrainConfig`], every setting of a run, loadable from JSON;
+//! - [`data`], [`log`], [`checkpoint`], [`run_dir`]: what a run reads and writes;
+//! - [`reference`](mod@reference): the cross-check against the PyTorch reference's fixtures.
 
+pub mod adam;
+pub mod checkpoint;
 pub mod config;
+pub mod data;
+pub mod error;
+pub mod log;
 pub mod loss;
 pub mod reference;
-pub mod step;
+pub mod run_dir;
+pub mod seeds;
+pub mod trainer;
+pub mod wgan;
 
-pub use config::TrainConfig;
+pub use adam::{Adam, AdamParams};
+pub use checkpoint::{Checkpoint, CheckpointMeta};
+pub use config::{Precision, TrainConfig};
+pub use data::TrainData;
+pub use error::{LossKind, TrainError};
+pub use log::{IterationRecord, MetricRecord, RunLog};
 pub use loss::{critic_loss, generator_loss, CriticLoss, GeneratorLoss};
-pub use step::{CriticStats, IterationStats, Trainer};
+pub use run_dir::{latest_checkpoint, RunDir, SampleFiles};
+pub use trainer::{Evaluation, Progress, Trainer};
+pub use wgan::{CriticStats, IterationStats, WganGp};

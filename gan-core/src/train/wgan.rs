@@ -1,17 +1,21 @@
-//! One critic step and one generator step of WGAN-GP training, with Adam for both networks.
+//! One critic step and one generator step of WGAN-GP training, with Adam for both networks:
+//! [`WganGp`], the networks and optimisers that the training loop ([`super::Trainer`]) drives.
 
-use candle_core::Tensor;
-use candle_nn::{AdamW, Optimizer};
+use candle_core::{DType, Tensor, Var};
+use candle_nn::VarMap;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
 
-use super::config::TrainConfig;
+use super::adam::Adam;
+use super::config::{Precision, TrainConfig};
 use super::loss::{critic_loss, generator_loss};
+use super::seeds::{derive_seed, SeedPurpose};
 use crate::model::noise::sample_z;
 use crate::model::{Gan, ModelError};
 
 /// The losses of one critic step (before its update).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct CriticStats {
     /// The critic's loss: Wasserstein term + gp_weight · GP.
     pub loss: f64,
@@ -30,30 +34,50 @@ pub struct IterationStats {
     pub generator_loss: f64,
 }
 
-/// WGAN-GP training state: the networks, one Adam per network and the seeded noise stream.
-pub struct Trainer {
+/// WGAN-GP training state: the networks, one [`Adam`] per network and the seeded noise.
+///
+/// The noise (z and ε) of iteration `i` (from 0) is drawn from ChaCha8 seeded with the run's
+/// noise seed on stream `i`, so the state after `i` iterations is the networks, the optimisers
+/// and `i`: nothing else needs saving to resume exactly.
+pub struct WganGp {
     gan: Gan,
     config: TrainConfig,
-    critic_opt: AdamW,
-    generator_opt: AdamW,
+    critic_opt: Adam,
+    generator_opt: Adam,
+    noise_seed: u64,
     rng: ChaCha8Rng,
+    iterations: u64,
 }
 
-impl Trainer {
-    /// A trainer for `gan` with fresh Adam states and noise seeded by `config.seed`.
-    pub fn new(gan: Gan, config: TrainConfig) -> Result<Self, ModelError> {
-        let critic_opt = AdamW::new(gan.trainable_critic_vars()?, config.adam(config.critic_lr))?;
-        let generator_opt = AdamW::new(
-            gan.trainable_generator_vars()?,
+impl WganGp {
+    /// A trainer for `gan` with fresh Adam states, no iteration done, and noise seeded by
+    /// `config.seed`; the widths and precision of `config` are set to the networks'.
+    pub fn new(gan: Gan, mut config: TrainConfig) -> Result<Self, ModelError> {
+        config.model = *gan.config();
+        config.precision = match gan.dtype() {
+            DType::F64 => Precision::F64,
+            _ => Precision::F32,
+        };
+        let critic_opt = Adam::new(
+            named(gan.critic_vars(), gan.trainable_critic_vars()?)?,
+            config.adam(config.critic_lr),
+        )?;
+        let generator_opt = Adam::new(
+            named(gan.generator_vars(), gan.trainable_generator_vars()?)?,
             config.adam(config.generator_lr),
         )?;
-        Ok(Self {
-            rng: ChaCha8Rng::seed_from_u64(config.seed),
+        let noise_seed = derive_seed(config.seed, SeedPurpose::Noise);
+        let mut out = Self {
+            rng: ChaCha8Rng::seed_from_u64(noise_seed),
+            noise_seed,
             gan,
             config,
             critic_opt,
             generator_opt,
-        })
+            iterations: 0,
+        };
+        out.set_iterations(0);
+        Ok(out)
     }
 
     /// The networks being trained.
@@ -69,6 +93,35 @@ impl Trainer {
     /// The hyper-parameters.
     pub fn config(&self) -> &TrainConfig {
         &self.config
+    }
+
+    /// The critic's optimiser.
+    pub fn critic_optimizer(&self) -> &Adam {
+        &self.critic_opt
+    }
+
+    /// The generator's optimiser.
+    pub fn generator_optimizer(&self) -> &Adam {
+        &self.generator_opt
+    }
+
+    /// Both optimisers, critic's first, to restore their state.
+    pub fn optimizers_mut(&mut self) -> (&mut Adam, &mut Adam) {
+        (&mut self.critic_opt, &mut self.generator_opt)
+    }
+
+    /// The number of iterations done: the next [`WganGp::iteration`] draws its noise from
+    /// stream `iterations()`.
+    pub fn iterations(&self) -> u64 {
+        self.iterations
+    }
+
+    /// Sets the number of iterations done (when restoring a checkpoint) and moves the noise to
+    /// that iteration's stream.
+    pub fn set_iterations(&mut self, iterations: u64) {
+        self.iterations = iterations;
+        self.rng = ChaCha8Rng::seed_from_u64(self.noise_seed);
+        self.rng.set_stream(iterations);
     }
 
     /// Draws a batch of latent grids (B, latent, 2, 8) from the trainer's noise stream.
@@ -129,16 +182,18 @@ impl Trainer {
         scalar(&parts.loss)
     }
 
-    /// `critic_steps` critic updates then one generator update, each on a batch from
-    /// `next_batch`.
+    /// The lab's iteration: `critic_steps` critic updates then one generator update, each on
+    /// a fresh batch from `next_batch`, with this iteration's noise stream.
     pub fn iteration(
         &mut self,
         mut next_batch: impl FnMut() -> Result<Tensor, ModelError>,
     ) -> Result<IterationStats, ModelError> {
+        self.set_iterations(self.iterations);
         let critic = (0..self.config.critic_steps)
             .map(|_| self.critic_step(&next_batch()?))
             .collect::<Result<Vec<_>, _>>()?;
         let generator_loss = self.generator_step(&next_batch()?)?;
+        self.set_iterations(self.iterations + 1);
         Ok(IterationStats {
             critic,
             generator_loss,
@@ -146,17 +201,30 @@ impl Trainer {
     }
 }
 
+/// `vars` with their names in `map` (matched by identity).
+fn named(map: &VarMap, vars: Vec<Var>) -> Result<Vec<(String, Var)>, ModelError> {
+    let data = map.data().lock().map_err(|_| ModelError::Poisoned)?;
+    vars.into_iter()
+        .map(|var| {
+            let id = var.as_tensor().id();
+            data.iter()
+                .find(|(_, v)| v.as_tensor().id() == id)
+                .map(|(name, _)| (name.clone(), var.clone()))
+                .ok_or_else(|| {
+                    ModelError::Config("a trainable variable is missing from its map".into())
+                })
+        })
+        .collect()
+}
+
 /// The value of a one-element tensor (a loss) as f64.
 fn scalar(t: &Tensor) -> Result<f64, ModelError> {
-    Ok(t.to_dtype(candle_core::DType::F64)?
-        .reshape(())?
-        .to_scalar::<f64>()?)
+    Ok(t.to_dtype(DType::F64)?.reshape(())?.to_scalar::<f64>()?)
 }
 
 #[cfg(test)]
 mod tests {
-    use candle_core::{DType, Device};
-    use candle_nn::VarMap;
+    use candle_core::Device;
 
     use super::*;
     use crate::model::ModelConfig;
@@ -175,7 +243,7 @@ mod tests {
         Tensor::from_vec(v, (b, 4, 32, 128), &Device::Cpu).unwrap()
     }
 
-    fn trainer(model_seed: u64, noise_seed: u64) -> Trainer {
+    fn trainer(model_seed: u64, noise_seed: u64) -> WganGp {
         let gan = Gan::new(ModelConfig::new(2, 3), model_seed, DType::F32, &Device::Cpu).unwrap();
         let config = TrainConfig {
             batch_size: 2,
@@ -183,10 +251,10 @@ mod tests {
             seed: noise_seed,
             ..TrainConfig::default()
         };
-        Trainer::new(gan, config).unwrap()
+        WganGp::new(gan, config).unwrap()
     }
 
-    fn run(t: &mut Trainer) -> Vec<IterationStats> {
+    fn run(t: &mut WganGp) -> Vec<IterationStats> {
         let mut k = 0;
         (0..2)
             .map(|_| {

@@ -1,0 +1,102 @@
+//! `gan compose`: four-part accompaniment for the melody of any MIDI file.
+
+use std::path::{Path, PathBuf};
+
+use gan_core::audio::{write_wav, SynthConfig};
+use gan_core::compose::{compose, ComposeOptions};
+use gan_core::midi::{read_midi_file, write_midi_file, Melody};
+use gan_core::pretrained::Pretrained;
+use gan_core::roll::STEPS_PER_BEAT;
+
+/// Arguments of `gan compose`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The MIDI file whose melody to accompany.
+    melody: PathBuf,
+    /// The 4-track MIDI file to write [default: next to the input, <name>-composed.mid].
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// The WAV file to write [default: the output MIDI's path with .wav].
+    #[arg(long)]
+    wav: Option<PathBuf>,
+    /// The track holding the melody (0 = the first track with notes) [default: the top voice of
+    /// the most melodic track].
+    #[arg(long)]
+    track: Option<usize>,
+    /// Steps (16th notes) before the melody's first barline, if it starts with an upbeat.
+    #[arg(long, default_value_t = 0)]
+    pickup: usize,
+    /// How many variations to write (-1, -2, ... are added to the names when more than one).
+    #[arg(long, default_value_t = 1)]
+    samples: usize,
+    /// The seed of the variations: the same seed writes the same music.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// A pretrained model directory [default: the shipped data/pretrained].
+    #[arg(long)]
+    model: Option<PathBuf>,
+}
+
+/// Composes and writes the MIDI and WAV files.
+pub fn run(args: Args) -> gan_core::Result<()> {
+    let input = read_midi_file(&args.melody, STEPS_PER_BEAT)?;
+    let model = Pretrained::load(args.model.unwrap_or_else(gan_core::pretrained::default_dir))?;
+    let options = ComposeOptions {
+        melody: args.track.map_or(Melody::Auto, Melody::Skyline),
+        pickup_steps: args.pickup,
+        samples: args.samples,
+        seed: args.seed,
+        ..ComposeOptions::default()
+    };
+    let scores = compose(&model.generator, &model.device, &input, &options)
+        .map_err(|e| with_file(e.into(), &args.melody))?;
+    let out = args.out.unwrap_or_else(|| {
+        let stem = args
+            .melody
+            .file_stem()
+            .map_or("melody".into(), |s| s.to_string_lossy().into_owned());
+        args.melody.with_file_name(format!("{stem}-composed.mid"))
+    });
+    for (i, score) in scores.iter().enumerate() {
+        let midi = numbered(&out, i, scores.len());
+        let wav = numbered(
+            &args
+                .wav
+                .clone()
+                .unwrap_or_else(|| out.with_extension("wav")),
+            i,
+            scores.len(),
+        );
+        write_midi_file(&midi, score)?;
+        write_wav(&wav, score, &SynthConfig::default())?;
+        crate::say!(
+            "wrote {} and {} ({:.1} s)",
+            midi.display(),
+            wav.display(),
+            score.duration_seconds()
+        );
+    }
+    Ok(())
+}
+
+/// `path` with `-<i+1>` before its extension when there are several files.
+fn numbered(path: &Path, i: usize, count: usize) -> PathBuf {
+    if count == 1 {
+        return path.to_path_buf();
+    }
+    let stem = path
+        .file_stem()
+        .map_or(String::new(), |s| s.to_string_lossy().into_owned());
+    let ext = path
+        .extension()
+        .map_or(String::new(), |e| format!(".{}", e.to_string_lossy()));
+    path.with_file_name(format!("{stem}-{}{ext}", i + 1))
+}
+
+/// Says which input file a composing error is about.
+fn with_file(err: gan_core::Error, path: &Path) -> gan_core::Error {
+    gan_core::Error::Input {
+        path: path.to_path_buf(),
+        source: Box::new(err),
+    }
+}

@@ -1,0 +1,93 @@
+//! `gan dataset`: information on the data set, and export to `.npy`.
+
+use std::path::PathBuf;
+
+use gan_core::data::{default_dir, save_npy, Dataset, SnippetMode};
+
+/// Arguments of `gan dataset`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The data directory [default: $GAN_DATA_DIR, else the repository's data/].
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Write the snippets to this .npy file, shape (N, 32, 128, 4), f32 in {-1, +1}.
+    #[arg(long)]
+    export: Option<PathBuf>,
+    /// Which snippets to export.
+    #[arg(long, value_enum, default_value_t = Mode::PerChorale)]
+    mode: Mode,
+    /// Which part of the split to export (held out by chorale).
+    #[arg(long, value_enum, default_value_t = Part::All)]
+    split: Part,
+    /// The fraction of chorales held out for evaluation.
+    #[arg(long, default_value_t = 0.1)]
+    eval_fraction: f64,
+    /// The seed of the split.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+}
+
+/// Snippet modes, as command-line values.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Mode {
+    /// One snippet per chorale (the lab's way).
+    PerChorale,
+    /// Every bar-aligned 2-bar window.
+    Windows,
+}
+
+/// Parts of the split, as command-line values.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Part {
+    /// Every chorale.
+    All,
+    /// The training chorales.
+    Train,
+    /// The held-out chorales.
+    Eval,
+}
+
+/// Prints the summary, and exports if asked.
+pub fn run(args: Args) -> gan_core::Result<()> {
+    let data = Dataset::load(args.data.unwrap_or_else(default_dir))?;
+    let mode = match args.mode {
+        Mode::PerChorale => SnippetMode::PerChorale,
+        Mode::Windows => SnippetMode::Windows,
+    };
+    let split = data.split(mode, args.eval_fraction, args.seed)?;
+    let bars: usize = data.chorales.iter().map(|c| c.entry.bars).sum();
+    crate::say!(
+        "{} chorales, {bars} full bars, from {}",
+        data.len(),
+        data.dir.display()
+    );
+    for (name, m) in [
+        ("one snippet per chorale", SnippetMode::PerChorale),
+        ("every 2-bar window", SnippetMode::Windows),
+    ] {
+        crate::say!("{name:<24} {:?}", data.snippets(m).rolls.shape());
+    }
+    crate::say!(
+        "split ({:?}, eval fraction {}, seed {}): {} train / {} eval snippets",
+        args.mode,
+        args.eval_fraction,
+        args.seed,
+        split.train.len(),
+        split.eval.len()
+    );
+    crate::say!(
+        "\nreference metrics ({:?}):\n{}",
+        args.mode,
+        data.reference_metrics(mode)?.to_table()
+    );
+    if let Some(path) = args.export {
+        let rolls = match args.split {
+            Part::All => data.snippets(mode).rolls,
+            Part::Train => split.train.rolls,
+            Part::Eval => split.eval.rolls,
+        };
+        save_npy(&path, &rolls)?;
+        crate::say!("wrote {} {:?}", path.display(), rolls.shape());
+    }
+    Ok(())
+}

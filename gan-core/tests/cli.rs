@@ -1,0 +1,313 @@
+//! The `gan` command-line tool, run as a process: each subcommand and each kind of bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use gan_core::metrics::MetricSet;
+use gan_core::midi::read_voices_file;
+
+fn gan(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gan"))
+        .args(args)
+        .output()
+        .expect("gan runs")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("cli")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn chorale() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/chorales/bwv10.7.mid")
+}
+
+/// Asserts a clean failure: non-zero exit, the message on stderr, no panic.
+fn assert_fails_with(out: &Output, needles: &[&str]) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "expected failure, stderr: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    for needle in needles {
+        assert!(stderr.contains(needle), "{needle:?} not in {stderr}");
+    }
+}
+
+#[test]
+fn metrics_json_matches_the_library_on_a_chorale() {
+    let out = gan(&["metrics", "--json", chorale().to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let printed: MetricSet = serde_json::from_slice(&out.stdout).unwrap();
+    let roll = read_voices_file(chorale(), 4, 4).unwrap();
+    let expected = MetricSet::compute(roll.to_lab_snippets(32).view()).unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for name in [
+        "empty_bar_rate",
+        "pitch_histogram_distance",
+        "in_scale_rate",
+    ] {
+        assert_eq!(json[name].as_array().unwrap().len(), 4, "{name}");
+    }
+    for (name, values) in expected.iter() {
+        let close = values
+            .iter()
+            .zip(printed.get(name).unwrap())
+            .all(|(a, b)| (a - b).abs() < 1e-12);
+        assert!(close, "{name}: {values:?} vs {:?}", printed.get(name));
+    }
+}
+
+#[test]
+fn metrics_table_sets_the_reference_beside_the_values() {
+    let out = gan(&["metrics", chorale().to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("Soprano") && stdout.contains("in_scale_rate"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(" (0.000)"),
+        "reference values in parentheses: {stdout}"
+    );
+}
+
+#[test]
+fn metrics_errors_name_the_file_and_the_problem() {
+    let dir = scratch("metrics_errors");
+    let junk = dir.join("junk.mid");
+    std::fs::write(&junk, b"this is not MIDI").unwrap();
+    assert_fails_with(
+        &gan(&["metrics", junk.to_str().unwrap()]),
+        &["junk.mid", "not a MIDI file"],
+    );
+    let empty = dir.join("empty.mid");
+    std::fs::write(&empty, b"").unwrap();
+    assert_fails_with(&gan(&["metrics", empty.to_str().unwrap()]), &["empty.mid"]);
+    let twinkle = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/twinkle_twinkle.mid");
+    assert_fails_with(
+        &gan(&["metrics", twinkle.to_str().unwrap()]),
+        &["twinkle_twinkle.mid", "expected 4 voices"],
+    );
+    assert_fails_with(
+        &gan(&["metrics", dir.join("missing.npy").to_str().unwrap()]),
+        &["missing.npy"],
+    );
+}
+
+#[test]
+fn render_writes_a_wav_next_to_the_input_or_where_asked() {
+    let dir = scratch("render");
+    let midi = dir.join("chorale.mid");
+    std::fs::copy(chorale(), &midi).unwrap();
+    let out = gan(&["render", midi.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let wav = hound::WavReader::open(dir.join("chorale.wav")).unwrap();
+    assert_eq!((wav.spec().channels, wav.spec().bits_per_sample), (1, 16));
+    let chosen = dir.join("out").join("x.wav");
+    let out = gan(&[
+        "render",
+        midi.to_str().unwrap(),
+        "--out",
+        chosen.to_str().unwrap(),
+    ]);
+    assert!(out.status.success() && chosen.exists());
+    assert_fails_with(
+        &gan(&["render", dir.join("nope.mid").to_str().unwrap()]),
+        &["nope.mid"],
+    );
+}
+
+#[test]
+fn dataset_prints_the_counts_and_exports_npy() {
+    let dir = scratch("dataset");
+    let npy = dir.join("eval.npy");
+    let out = gan(&[
+        "dataset",
+        "--export",
+        npy.to_str().unwrap(),
+        "--split",
+        "eval",
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("chorales") && stdout.contains("[318, 32, 128, 4]"),
+        "{stdout}"
+    );
+    let rolls = gan_core::data::load_npy(&npy).unwrap();
+    assert_eq!(rolls.shape()[1..], [32, 128, 4]);
+    assert!(
+        rolls.shape()[0] > 10 && rolls.shape()[0] < 100,
+        "{:?}",
+        rolls.shape()
+    );
+    assert_fails_with(
+        &gan(&["dataset", "--data", dir.to_str().unwrap()]),
+        &["index.json"],
+    );
+}
+
+#[test]
+fn help_lists_every_subcommand() {
+    let out = gan(&["--help"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for sub in ["compose", "train", "export", "metrics", "render", "dataset"] {
+        assert!(stdout.contains(sub), "{stdout}");
+    }
+}
+
+/// Trains a tiny model for 3 iterations in `dir`/run and exports it to `dir`/model.
+fn tiny_model(dir: &Path) -> PathBuf {
+    let config = dir.join("config.json");
+    std::fs::write(
+        &config,
+        r#"{"iterations": 3, "batch_size": 4, "model": {"filters": 4, "latent": 8},
+            "checkpoint_every": 2, "sample_every": 2, "eval_samples": 2}"#,
+    )
+    .unwrap();
+    let run = dir.join("run");
+    let out = gan(&[
+        "train",
+        "--config",
+        config.to_str().unwrap(),
+        "--run",
+        run.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("trained to iteration 3"));
+    let model = dir.join("model");
+    let out = gan(&[
+        "export",
+        run.to_str().unwrap(),
+        "--out",
+        model.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    model
+}
+
+#[test]
+fn train_export_and_compose_the_whole_melody() {
+    let dir = scratch("compose");
+    let model = tiny_model(&dir);
+    let melody = dir.join("twinkle.mid");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/twinkle_twinkle.mid"),
+        &melody,
+    )
+    .unwrap();
+    let out = gan(&[
+        "compose",
+        melody.to_str().unwrap(),
+        "--model",
+        model.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let score = gan_core::midi::read_midi_file(dir.join("twinkle-composed.mid"), 4).unwrap();
+    let tune = gan_core::midi::twinkle_twinkle();
+    assert_eq!(
+        score.tracks[0].pianoroll,
+        tune.tracks[0].pianoroll.mapv(|v| v.min(127))
+    );
+    assert!(
+        score.tracks.len() >= 2,
+        "the melody and at least one generated voice"
+    );
+    assert!(dir.join("twinkle-composed.wav").exists());
+    // Variations are numbered, and the same seed writes the same music.
+    let named = dir.join("named.mid");
+    let args = [
+        "compose",
+        melody.to_str().unwrap(),
+        "--model",
+        model.to_str().unwrap(),
+        "--out",
+        named.to_str().unwrap(),
+        "--samples",
+        "2",
+        "--seed",
+        "4",
+    ];
+    assert!(gan(&args).status.success());
+    let first = std::fs::read(dir.join("named-1.mid")).unwrap();
+    assert!(dir.join("named-2.wav").exists());
+    assert!(gan(&args).status.success());
+    assert_eq!(std::fs::read(dir.join("named-1.mid")).unwrap(), first);
+}
+
+#[test]
+fn compose_and_train_errors_are_clear() {
+    let dir = scratch("compose_errors");
+    let junk = dir.join("junk.mid");
+    std::fs::write(&junk, b"RIFF....").unwrap();
+    let missing = dir.join("no-model");
+    let twinkle = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/twinkle_twinkle.mid");
+    assert_fails_with(&gan(&["compose", junk.to_str().unwrap()]), &["junk.mid"]);
+    assert_fails_with(
+        &gan(&[
+            "compose",
+            twinkle.to_str().unwrap(),
+            "--model",
+            missing.to_str().unwrap(),
+        ]),
+        &["no-model"],
+    );
+    // A drums-only melody: Twinkle moved to the drum channel.
+    let mut drums = gan_core::midi::twinkle_twinkle();
+    drums.tracks[0].is_drum = true;
+    let drum_file = dir.join("drums.mid");
+    gan_core::midi::write_midi_file(&drum_file, &drums).unwrap();
+    let model = tiny_model(&dir);
+    assert_fails_with(
+        &gan(&[
+            "compose",
+            drum_file.to_str().unwrap(),
+            "--model",
+            model.to_str().unwrap(),
+        ]),
+        &["drums.mid", "drums only"],
+    );
+    let empty_run = dir.join("empty-run");
+    assert_fails_with(
+        &gan(&["train", "--resume", "--run", empty_run.to_str().unwrap()]),
+        &["empty-run"],
+    );
+    let bad_config = dir.join("bad.json");
+    std::fs::write(&bad_config, r#"{"iterations": "many"}"#).unwrap();
+    assert_fails_with(
+        &gan(&["train", "--config", bad_config.to_str().unwrap()]),
+        &["bad.json"],
+    );
+}
