@@ -122,15 +122,17 @@ impl ConvGeometry {
     }
 }
 
-/// The batch split into consecutive chunks whose column matrices of `rows` rows stay near
-/// [`CHUNK_ELEMENTS`] elements (one sample at least).
-pub(crate) fn batch_chunks(g: &ConvGeometry, rows: usize) -> impl Iterator<Item = Range<usize>> {
+/// The samples `samples` split into consecutive chunks whose column matrices of `rows` rows
+/// stay near [`CHUNK_ELEMENTS`] elements (one sample at least).
+pub(crate) fn batch_chunks(
+    g: &ConvGeometry,
+    rows: usize,
+    samples: Range<usize>,
+) -> impl Iterator<Item = Range<usize>> {
     let per_sample = (rows * g.out_plane()).max(1);
-    let size = (CHUNK_ELEMENTS / per_sample).clamp(1, g.batch.max(1));
-    let batch = g.batch;
-    (0..batch)
-        .step_by(size)
-        .map(move |b| b..(b + size).min(batch))
+    let size = (CHUNK_ELEMENTS / per_sample).clamp(1, samples.len().max(1));
+    let end = samples.end;
+    samples.step_by(size).map(move |b| b..(b + size).min(end))
 }
 
 /// Writes the column matrix of samples `samples` of `x` (C, B, H, W) into `dst`,
@@ -179,19 +181,24 @@ pub(crate) fn im2col_into<T: Elem>(
 }
 
 /// The adjoint of [`im2col_into`]: adds each entry of `cols`, the (C·k·k, len·Ho·Wo) column
-/// matrix of samples `samples` with rows in `order`, into the cell of `dx` (C, B, H, W) it was
-/// read from.
+/// matrix of samples `samples` with rows in `order`, into the cell of `dx` it was read from;
+/// `dx` (C, held.len(), H, W) holds the samples `held` of the input, `samples` among them.
 pub(crate) fn col2im_add<T: Elem>(
     cols: &[T],
     g: &ConvGeometry,
     order: RowOrder,
     samples: Range<usize>,
+    held: Range<usize>,
     dx: &mut [T],
 ) {
     let n = samples.len() * g.out_plane();
-    assert_eq!(dx.len(), g.input_len(), "col2im: input size");
+    let plane = held.len() * g.in_plane();
+    assert_eq!(dx.len(), g.channels * plane, "col2im: input size");
+    assert!(
+        held.start <= samples.start && samples.end <= held.end,
+        "col2im: samples held"
+    );
     assert_eq!(cols.len(), g.rows() * n, "col2im: column matrix size");
-    let plane = g.batch * g.in_plane();
     if n == 0 || plane == 0 {
         return;
     }
@@ -206,7 +213,7 @@ pub(crate) fn col2im_add<T: Elem>(
                     let Some(iy) = g.input_row(oy, ky) else {
                         continue;
                     };
-                    let dst = &mut dxc[(b * g.h + iy) * g.w..][..g.w];
+                    let dst = &mut dxc[((b - held.start) * g.h + iy) * g.w..][..g.w];
                     let src = &row[(i * g.out_h + oy) * g.out_w..][..g.out_w];
                     if g.stride == 1 {
                         let dst = &mut dst[ix0..ix0 + valid.len()];
@@ -312,8 +319,27 @@ mod tests {
             im2col_into(&x, &g, order, samples.clone(), &mut cols);
             let lhs: f64 = cols.iter().zip(&y).map(|(a, b)| a * b).sum();
             let mut back = vec![0.0; g.input_len()];
-            col2im_add(&y, &g, order, samples, &mut back);
+            col2im_add(&y, &g, order, samples.clone(), 0..g.batch, &mut back);
             let rhs: f64 = x.iter().zip(&back).map(|(a, b)| a * b).sum();
+            assert!(
+                (lhs - rhs).abs() < 1e-12 * lhs.abs().max(1.0),
+                "{lhs} vs {rhs}"
+            );
+            // The same into a buffer holding only those samples.
+            let plane = g.h * g.w;
+            let mut part = vec![0.0; g.channels * samples.len() * plane];
+            col2im_add(&y, &g, order, samples.clone(), samples.clone(), &mut part);
+            let rhs: f64 = (0..g.channels)
+                .flat_map(|c| samples.clone().map(move |b| (c, b)))
+                .map(|(c, b)| {
+                    let i = (c * samples.len() + b - samples.start) * plane;
+                    let xs = &x[(c * g.batch + b) * plane..][..plane];
+                    xs.iter()
+                        .zip(&part[i..i + plane])
+                        .map(|(a, b)| a * b)
+                        .sum::<f64>()
+                })
+                .sum();
             assert!(
                 (lhs - rhs).abs() < 1e-12 * lhs.abs().max(1.0),
                 "{lhs} vs {rhs}"
@@ -336,7 +362,7 @@ mod tests {
     fn chunks_cover_the_batch_in_order() {
         let mut g = geometry(1, 3, (2, 8), (1, 1), (2, 8));
         g.batch = 100_000;
-        let chunks: Vec<_> = batch_chunks(&g, g.rows()).collect();
+        let chunks: Vec<_> = batch_chunks(&g, g.rows(), 0..g.batch).collect();
         assert!(chunks.len() > 1);
         assert_eq!(chunks[0].start, 0);
         assert_eq!(chunks.last().unwrap().end, g.batch);
@@ -344,6 +370,11 @@ mod tests {
         let per_sample = g.rows() * g.out_plane();
         assert!(chunks[0].len() * per_sample <= CHUNK_ELEMENTS);
         // A sample larger than the budget still forms a chunk.
-        assert_eq!(batch_chunks(&g, CHUNK_ELEMENTS).next(), Some(0..1));
+        assert_eq!(
+            batch_chunks(&g, CHUNK_ELEMENTS, 0..g.batch).next(),
+            Some(0..1)
+        );
+        let part: Vec<_> = batch_chunks(&g, CHUNK_ELEMENTS, 5..8).collect();
+        assert_eq!(part, vec![5..6, 6..7, 7..8]);
     }
 }

@@ -27,6 +27,7 @@ mod elem;
 mod gemm;
 mod im2col;
 mod norm;
+mod parts;
 pub mod profile;
 pub mod reference;
 mod upconv;
