@@ -152,6 +152,9 @@ pub(crate) fn im2col_into<T: Elem>(
     if n == 0 {
         return;
     }
+    if g.stride > 1 && order == RowOrder::ChannelMajor {
+        return im2col_strided(x, g, samples, dst);
+    }
     dst.par_chunks_mut(n).enumerate().for_each(|(row, dst)| {
         let (c, ky, kx) = g.tap(row, order);
         let valid = g.valid_ox(kx);
@@ -202,6 +205,9 @@ pub(crate) fn col2im_add<T: Elem>(
     if n == 0 || plane == 0 {
         return;
     }
+    if g.stride > 1 && order == RowOrder::ChannelMajor {
+        return col2im_strided(cols, g, samples, held, dx);
+    }
     let k = g.kernel;
     dx.par_chunks_mut(plane).enumerate().for_each(|(c, dxc)| {
         for (ky, kx) in (0..k).flat_map(|ky| (0..k).map(move |kx| (ky, kx))) {
@@ -225,6 +231,128 @@ pub(crate) fn col2im_add<T: Elem>(
                             dst[ix0 + j * g.stride] += v;
                         }
                     }
+                }
+            }
+        }
+    });
+}
+
+/// An input row split by column phase for a stride-s convolution: phase q holds the row's
+/// cells q, q + s, q + 2s, …, so that the cells one kernel column reads are contiguous.
+struct PhaseRow<T> {
+    cells: Vec<T>,
+    stride: usize,
+    len: usize,
+}
+
+impl<T: Elem> PhaseRow<T> {
+    fn new(w: usize, stride: usize) -> Self {
+        let len = w.div_ceil(stride);
+        Self {
+            cells: vec![T::ZERO; stride * len],
+            stride,
+            len,
+        }
+    }
+
+    /// The `n` cells ix0, ix0 + s, … as one contiguous run.
+    fn run(&self, ix0: usize, n: usize) -> &[T] {
+        &self.cells[(ix0 % self.stride) * self.len + ix0 / self.stride..][..n]
+    }
+
+    fn run_mut(&mut self, ix0: usize, n: usize) -> &mut [T] {
+        &mut self.cells[(ix0 % self.stride) * self.len + ix0 / self.stride..][..n]
+    }
+
+    /// Splits `row` into the phases.
+    fn load(&mut self, row: &[T]) {
+        for (j, cells) in row.chunks(self.stride).enumerate() {
+            for (q, &v) in cells.iter().enumerate() {
+                self.cells[q * self.len + j] = v;
+            }
+        }
+    }
+
+    /// Adds the phases back into `row`, interleaved.
+    fn add_to(&self, row: &mut [T]) {
+        for (j, cells) in row.chunks_mut(self.stride).enumerate() {
+            for (q, v) in cells.iter_mut().enumerate() {
+                *v += self.cells[q * self.len + j];
+            }
+        }
+    }
+}
+
+/// [`im2col_into`] for strides above 1 and rows in channel-major order: each task fills the k
+/// rows (c, ky, ·) and reads each input row once, split by column phase, so that every row
+/// segment is a contiguous copy.
+fn im2col_strided<T: Elem>(x: &[T], g: &ConvGeometry, samples: Range<usize>, dst: &mut [T]) {
+    let (k, n) = (g.kernel, samples.len() * g.out_plane());
+    let valid: Vec<Range<usize>> = (0..k).map(|kx| g.valid_ox(kx)).collect();
+    dst.par_chunks_mut(k * n)
+        .enumerate()
+        .for_each(|(group, dst)| {
+            let (c, ky) = (group / k, group % k);
+            let mut phases = PhaseRow::new(g.w, g.stride);
+            for (i, b) in samples.clone().enumerate() {
+                for oy in 0..g.out_h {
+                    let at = (i * g.out_h + oy) * g.out_w;
+                    let Some(iy) = g.input_row(oy, ky) else {
+                        for kx in 0..k {
+                            dst[kx * n + at..][..g.out_w].fill(T::ZERO);
+                        }
+                        continue;
+                    };
+                    phases.load(&x[((c * g.batch + b) * g.h + iy) * g.w..][..g.w]);
+                    for (kx, valid) in valid.iter().enumerate() {
+                        let d = &mut dst[kx * n + at..][..g.out_w];
+                        d[..valid.start].fill(T::ZERO);
+                        d[valid.end..].fill(T::ZERO);
+                        if !valid.is_empty() {
+                            let ix0 = valid.start * g.stride + kx - g.pad_left;
+                            d[valid.clone()].copy_from_slice(phases.run(ix0, valid.len()));
+                        }
+                    }
+                }
+            }
+        });
+}
+
+/// [`col2im_add`] for strides above 1 and rows in channel-major order: the k kernel columns
+/// of one input row are summed into its column phases (contiguous adds), then added to the row.
+fn col2im_strided<T: Elem>(
+    cols: &[T],
+    g: &ConvGeometry,
+    samples: Range<usize>,
+    held: Range<usize>,
+    dx: &mut [T],
+) {
+    let (k, n) = (g.kernel, samples.len() * g.out_plane());
+    let plane = held.len() * g.in_plane();
+    let valid: Vec<Range<usize>> = (0..k).map(|kx| g.valid_ox(kx)).collect();
+    dx.par_chunks_mut(plane).enumerate().for_each(|(c, dxc)| {
+        let mut phases = PhaseRow::new(g.w, g.stride);
+        for ky in 0..k {
+            for (i, b) in samples.clone().enumerate() {
+                for oy in 0..g.out_h {
+                    let Some(iy) = g.input_row(oy, ky) else {
+                        continue;
+                    };
+                    phases.cells.fill(T::ZERO);
+                    let at = (i * g.out_h + oy) * g.out_w;
+                    for (kx, valid) in valid.iter().enumerate().filter(|(_, v)| !v.is_empty()) {
+                        let row = g.row(c, ky, kx, RowOrder::ChannelMajor);
+                        let src = &cols[row * n + at..][..g.out_w];
+                        let ix0 = valid.start * g.stride + kx - g.pad_left;
+                        for (d, &v) in phases
+                            .run_mut(ix0, valid.len())
+                            .iter_mut()
+                            .zip(&src[valid.clone()])
+                        {
+                            *d += v;
+                        }
+                    }
+                    phases.add_to(&mut dxc[((b - held.start) * g.h + iy) * g.w..][..g.w]);
                 }
             }
         }
