@@ -54,23 +54,6 @@ impl Activation {
     }
 }
 
-/// Adds `bias[row]` to each row of the row-major (bias.len(), n) matrix `y` and applies `act`,
-/// in place.
-pub(crate) fn bias_act_rows<T: Elem>(y: &mut [T], bias: &[T], act: Activation) {
-    if bias.is_empty() {
-        return;
-    }
-    let n = y.len() / bias.len();
-    if n == 0 {
-        return;
-    }
-    y.par_chunks_mut(n).zip(bias).for_each(|(row, &b)| {
-        for v in row {
-            *v = act.apply(*v + b);
-        }
-    });
-}
-
 /// The elements handled per parallel task in elementwise loops.
 const ELEMENTWISE_TASK: usize = 1 << 14;
 
@@ -203,12 +186,5 @@ mod tests {
         for (b, e) in back.iter().zip([0.2, 0.4, 0.6, 4.0, 5.0]) {
             assert!((b - e).abs() < 1e-15, "{back:?}");
         }
-    }
-
-    #[test]
-    fn bias_and_activation_apply_per_row() {
-        let mut y = vec![-1.0f64, 0.5, 2.0, -3.0];
-        bias_act_rows(&mut y, &[0.5, 1.0], Activation::Relu);
-        assert_eq!(y, vec![0.0, 1.0, 3.0, 0.0]);
     }
 }

@@ -2,21 +2,41 @@
 //! channels-major activations.
 //!
 //! For each chunk of the batch, the convolution is weight (O, C·k·k) × im2col(x); the
-//! transposed convolution is col2im(weightᵀ × g). The backward passes rebuild column matrices
-//! instead of keeping them, and compute only the gradients of inputs that take part in the
-//! graph (not that of a data batch, nor that of frozen weights).
+//! transposed convolution is col2im(weightᵀ × g). The parts of the batch run in parallel
+//! ([`super::parts`]). The backward passes rebuild column matrices instead of keeping them,
+//! and compute only the gradients of inputs that take part in the graph (not that of a data
+//! batch, nor that of frozen weights).
+
+use std::ops::Range;
 
 use candle_core::{CpuStorage, CustomOp2, CustomOp3, Layout, Result, Shape, Tensor};
 
-use super::activation::{activation_grad, bias_act_rows, Activation};
+use super::activation::{activation_grad, Activation};
 use super::elem::{check_lengths, cpu_run, with_scratch, Elem, Kernel};
 use super::gemm::{matmul_into, View};
 use super::im2col::{batch_chunks, col2im_add, im2col_into, ConvGeometry, RowOrder};
+use super::parts::{assemble, map_parts, output_parts, sum, SUM_PARTS};
 use super::reference;
 
 const ORDER: RowOrder = RowOrder::ChannelMajor;
 
-/// y (O, B·Ho·Wo) = act(w (O, C·k·k) × im2col(x) + bias), chunk by chunk.
+/// w (O, C·k·k) × im2col(x) for the samples `part`, chunk by chunk: (O, part.len()·Ho·Wo).
+fn forward_part<T: Elem>(x: &[T], w: &[T], g: &ConvGeometry, part: Range<usize>) -> Vec<T> {
+    let (k, p) = (g.rows(), g.out_plane());
+    let (o, width) = (w.len() / k, part.len() * p);
+    let mut y = vec![T::ZERO; o * width];
+    for samples in batch_chunks(g, k, part.clone()) {
+        let (start, n) = ((samples.start - part.start) * p, samples.len() * p);
+        with_scratch(k * n, |cols| {
+            im2col_into(x, g, ORDER, samples, cols);
+            let (lhs, rhs) = (View::new(w, o, k), View::new(cols, k, n));
+            matmul_into(&mut y[start..], width, lhs, rhs, false);
+        });
+    }
+    y
+}
+
+/// y (O, B·Ho·Wo) = act(w × im2col(x) + bias), the batch's parts in parallel.
 fn forward<T: Elem>(
     x: &[T],
     w: &[T],
@@ -24,69 +44,58 @@ fn forward<T: Elem>(
     g: &ConvGeometry,
     act: Activation,
 ) -> Vec<T> {
-    let (k, n_all) = (g.rows(), g.cols());
-    let o = w.len() / k;
-    let mut y = vec![T::ZERO; o * n_all];
-    for samples in batch_chunks(g, k) {
-        let (start, n) = (samples.start * g.out_plane(), samples.len() * g.out_plane());
-        with_scratch(k * n, |cols| {
-            im2col_into(x, g, ORDER, samples, cols);
-            matmul_into(
-                &mut y[start..],
-                n_all,
-                View::new(w, o, k),
-                View::new(cols, k, n),
-                false,
-            );
-        });
-    }
-    match bias {
-        Some(b) => bias_act_rows(&mut y, b, act),
-        None => bias_act_rows(&mut y, &vec![T::ZERO; o], act),
-    }
-    y
+    let parts = map_parts(g.batch, output_parts(), |part| forward_part(x, w, g, part));
+    assemble(&parts, w.len() / g.rows(), g.out_plane(), bias, act)
 }
 
-/// The adjoint in x: col2im(wᵀ × gy) for gy (O, B·Ho·Wo), giving (C, B, H, W).
-fn transpose<T: Elem>(gy: &[T], w: &[T], g: &ConvGeometry) -> Vec<T> {
+/// The adjoint in x for the samples `part`: col2im(wᵀ × gy), (C, part.len(), H, W), for gy
+/// (O, B·Ho·Wo).
+fn transpose_part<T: Elem>(gy: &[T], w: &[T], g: &ConvGeometry, part: Range<usize>) -> Vec<T> {
     let (k, n_all) = (g.rows(), g.cols());
     let o = w.len() / k;
-    let mut dx = vec![T::ZERO; g.input_len()];
-    for samples in batch_chunks(g, k) {
+    let mut dx = vec![T::ZERO; g.channels * part.len() * g.in_plane()];
+    for samples in batch_chunks(g, k, part.clone()) {
         let (start, n) = (samples.start * g.out_plane(), samples.len() * g.out_plane());
         with_scratch(k * n, |cols| {
-            matmul_into(
-                cols,
-                n,
-                View::new(w, o, k).t(),
-                View::strided(&gy[start..], o, n, n_all),
-                false,
-            );
-            col2im_add(cols, g, ORDER, samples, &mut dx);
+            let lhs = View::new(w, o, k).t();
+            let rhs = View::strided(&gy[start..], o, n, n_all);
+            matmul_into(cols, n, lhs, rhs, false);
+            col2im_add(cols, g, ORDER, samples, part.clone(), &mut dx);
         });
     }
     dx
 }
 
-/// The weight gradient gy (O, B·Ho·Wo) × im2col(x)ᵀ, (O, C·k·k), summed over the chunks.
-fn weight_grad<T: Elem>(x: &[T], gy: &[T], g: &ConvGeometry) -> Vec<T> {
+/// The adjoint in x, (C, B, H, W), the batch's parts in parallel.
+fn transpose<T: Elem>(gy: &[T], w: &[T], g: &ConvGeometry) -> Vec<T> {
+    let parts = map_parts(g.batch, output_parts(), |part| {
+        transpose_part(gy, w, g, part)
+    });
+    assemble(&parts, g.channels, g.in_plane(), None, Activation::Identity)
+}
+
+/// The weight gradient of the samples `part`: gy × im2col(x)ᵀ summed over their chunks,
+/// (O, C·k·k).
+fn weight_grad_part<T: Elem>(x: &[T], gy: &[T], g: &ConvGeometry, part: Range<usize>) -> Vec<T> {
     let (k, n_all) = (g.rows(), g.cols());
     let o = gy.len() / n_all.max(1);
     let mut dw = vec![T::ZERO; o * k];
-    for (i, samples) in batch_chunks(g, k).enumerate() {
+    for (i, samples) in batch_chunks(g, k, part).enumerate() {
         let (start, n) = (samples.start * g.out_plane(), samples.len() * g.out_plane());
         with_scratch(k * n, |cols| {
             im2col_into(x, g, ORDER, samples, cols);
-            matmul_into(
-                &mut dw,
-                k,
-                View::strided(&gy[start..], o, n, n_all),
-                View::new(cols, k, n).t(),
-                i > 0,
-            );
+            let lhs = View::strided(&gy[start..], o, n, n_all);
+            matmul_into(&mut dw, k, lhs, View::new(cols, k, n).t(), i > 0);
         });
     }
     dw
+}
+
+/// The weight gradient, (O, C·k·k): the parts' sums added in order.
+fn weight_grad<T: Elem>(x: &[T], gy: &[T], g: &ConvGeometry) -> Vec<T> {
+    sum(map_parts(g.batch, SUM_PARTS, |part| {
+        weight_grad_part(x, gy, g, part)
+    }))
 }
 
 /// The convolution with bias and activation: x (C, B, H, W), weight (O, C, k, k), bias (O)

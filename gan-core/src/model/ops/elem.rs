@@ -33,6 +33,8 @@ pub(crate) trait Elem:
     fn to_f64(self) -> f64;
     /// The hyperbolic tangent.
     fn tanh(self) -> Self;
+    /// The square root.
+    fn sqrt(self) -> Self;
     /// Runs `f` on this thread's pool of free scratch buffers of this type.
     fn with_pool<R>(f: impl FnOnce(&mut Vec<Vec<Self>>) -> R) -> R;
     /// The typed slice in a CPU storage of this type.
@@ -64,6 +66,10 @@ macro_rules! impl_elem {
 
             fn tanh(self) -> Self {
                 <$t>::tanh(self)
+            }
+
+            fn sqrt(self) -> Self {
+                <$t>::sqrt(self)
             }
 
             fn with_pool<R>(f: impl FnOnce(&mut Vec<Vec<Self>>) -> R) -> R {

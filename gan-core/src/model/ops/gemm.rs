@@ -72,6 +72,9 @@ impl<'a, T> View<'a, T> {
 
 /// `dst = lhs × rhs`, or `dst += lhs × rhs` when `accumulate`; `dst` is the row-major
 /// (lhs rows, rhs cols) matrix at the start of the slice with rows `dst_row_stride` apart.
+///
+/// Called from a rayon task (a part of the batch, see [`super::parts`]) the product runs on
+/// that task's thread; called from elsewhere it uses every thread of rayon's pool.
 pub(crate) fn matmul_into<T: Elem>(
     dst: &mut [T],
     dst_row_stride: usize,
@@ -98,7 +101,10 @@ pub(crate) fn matmul_into<T: Elem>(
     }
     lhs.check();
     rhs.check();
-    let threads = rayon::current_num_threads();
+    let threads = match rayon::current_thread_index() {
+        Some(_) => 1,
+        None => rayon::current_num_threads(),
+    };
     let parallelism = if threads > 1 {
         gemm::Parallelism::Rayon(threads)
     } else {

@@ -122,15 +122,17 @@ impl ConvGeometry {
     }
 }
 
-/// The batch split into consecutive chunks whose column matrices of `rows` rows stay near
-/// [`CHUNK_ELEMENTS`] elements (one sample at least).
-pub(crate) fn batch_chunks(g: &ConvGeometry, rows: usize) -> impl Iterator<Item = Range<usize>> {
+/// The samples `samples` split into consecutive chunks whose column matrices of `rows` rows
+/// stay near [`CHUNK_ELEMENTS`] elements (one sample at least).
+pub(crate) fn batch_chunks(
+    g: &ConvGeometry,
+    rows: usize,
+    samples: Range<usize>,
+) -> impl Iterator<Item = Range<usize>> {
     let per_sample = (rows * g.out_plane()).max(1);
-    let size = (CHUNK_ELEMENTS / per_sample).clamp(1, g.batch.max(1));
-    let batch = g.batch;
-    (0..batch)
-        .step_by(size)
-        .map(move |b| b..(b + size).min(batch))
+    let size = (CHUNK_ELEMENTS / per_sample).clamp(1, samples.len().max(1));
+    let end = samples.end;
+    samples.step_by(size).map(move |b| b..(b + size).min(end))
 }
 
 /// Writes the column matrix of samples `samples` of `x` (C, B, H, W) into `dst`,
@@ -149,6 +151,9 @@ pub(crate) fn im2col_into<T: Elem>(
     assert_eq!(dst.len(), g.rows() * n, "im2col: column matrix size");
     if n == 0 {
         return;
+    }
+    if g.stride > 1 && order == RowOrder::ChannelMajor {
+        return im2col_strided(x, g, samples, dst);
     }
     dst.par_chunks_mut(n).enumerate().for_each(|(row, dst)| {
         let (c, ky, kx) = g.tap(row, order);
@@ -179,21 +184,29 @@ pub(crate) fn im2col_into<T: Elem>(
 }
 
 /// The adjoint of [`im2col_into`]: adds each entry of `cols`, the (C·k·k, len·Ho·Wo) column
-/// matrix of samples `samples` with rows in `order`, into the cell of `dx` (C, B, H, W) it was
-/// read from.
+/// matrix of samples `samples` with rows in `order`, into the cell of `dx` it was read from;
+/// `dx` (C, held.len(), H, W) holds the samples `held` of the input, `samples` among them.
 pub(crate) fn col2im_add<T: Elem>(
     cols: &[T],
     g: &ConvGeometry,
     order: RowOrder,
     samples: Range<usize>,
+    held: Range<usize>,
     dx: &mut [T],
 ) {
     let n = samples.len() * g.out_plane();
-    assert_eq!(dx.len(), g.input_len(), "col2im: input size");
+    let plane = held.len() * g.in_plane();
+    assert_eq!(dx.len(), g.channels * plane, "col2im: input size");
+    assert!(
+        held.start <= samples.start && samples.end <= held.end,
+        "col2im: samples held"
+    );
     assert_eq!(cols.len(), g.rows() * n, "col2im: column matrix size");
-    let plane = g.batch * g.in_plane();
     if n == 0 || plane == 0 {
         return;
+    }
+    if g.stride > 1 && order == RowOrder::ChannelMajor {
+        return col2im_strided(cols, g, samples, held, dx);
     }
     let k = g.kernel;
     dx.par_chunks_mut(plane).enumerate().for_each(|(c, dxc)| {
@@ -206,7 +219,7 @@ pub(crate) fn col2im_add<T: Elem>(
                     let Some(iy) = g.input_row(oy, ky) else {
                         continue;
                     };
-                    let dst = &mut dxc[(b * g.h + iy) * g.w..][..g.w];
+                    let dst = &mut dxc[((b - held.start) * g.h + iy) * g.w..][..g.w];
                     let src = &row[(i * g.out_h + oy) * g.out_w..][..g.out_w];
                     if g.stride == 1 {
                         let dst = &mut dst[ix0..ix0 + valid.len()];
@@ -218,6 +231,128 @@ pub(crate) fn col2im_add<T: Elem>(
                             dst[ix0 + j * g.stride] += v;
                         }
                     }
+                }
+            }
+        }
+    });
+}
+
+/// An input row split by column phase for a stride-s convolution: phase q holds the row's
+/// cells q, q + s, q + 2s, …, so that the cells one kernel column reads are contiguous.
+struct PhaseRow<T> {
+    cells: Vec<T>,
+    stride: usize,
+    len: usize,
+}
+
+impl<T: Elem> PhaseRow<T> {
+    fn new(w: usize, stride: usize) -> Self {
+        let len = w.div_ceil(stride);
+        Self {
+            cells: vec![T::ZERO; stride * len],
+            stride,
+            len,
+        }
+    }
+
+    /// The `n` cells ix0, ix0 + s, … as one contiguous run.
+    fn run(&self, ix0: usize, n: usize) -> &[T] {
+        &self.cells[(ix0 % self.stride) * self.len + ix0 / self.stride..][..n]
+    }
+
+    fn run_mut(&mut self, ix0: usize, n: usize) -> &mut [T] {
+        &mut self.cells[(ix0 % self.stride) * self.len + ix0 / self.stride..][..n]
+    }
+
+    /// Splits `row` into the phases.
+    fn load(&mut self, row: &[T]) {
+        for (j, cells) in row.chunks(self.stride).enumerate() {
+            for (q, &v) in cells.iter().enumerate() {
+                self.cells[q * self.len + j] = v;
+            }
+        }
+    }
+
+    /// Adds the phases back into `row`, interleaved.
+    fn add_to(&self, row: &mut [T]) {
+        for (j, cells) in row.chunks_mut(self.stride).enumerate() {
+            for (q, v) in cells.iter_mut().enumerate() {
+                *v += self.cells[q * self.len + j];
+            }
+        }
+    }
+}
+
+/// [`im2col_into`] for strides above 1 and rows in channel-major order: each task fills the k
+/// rows (c, ky, ·) and reads each input row once, split by column phase, so that every row
+/// segment is a contiguous copy.
+fn im2col_strided<T: Elem>(x: &[T], g: &ConvGeometry, samples: Range<usize>, dst: &mut [T]) {
+    let (k, n) = (g.kernel, samples.len() * g.out_plane());
+    let valid: Vec<Range<usize>> = (0..k).map(|kx| g.valid_ox(kx)).collect();
+    dst.par_chunks_mut(k * n)
+        .enumerate()
+        .for_each(|(group, dst)| {
+            let (c, ky) = (group / k, group % k);
+            let mut phases = PhaseRow::new(g.w, g.stride);
+            for (i, b) in samples.clone().enumerate() {
+                for oy in 0..g.out_h {
+                    let at = (i * g.out_h + oy) * g.out_w;
+                    let Some(iy) = g.input_row(oy, ky) else {
+                        for kx in 0..k {
+                            dst[kx * n + at..][..g.out_w].fill(T::ZERO);
+                        }
+                        continue;
+                    };
+                    phases.load(&x[((c * g.batch + b) * g.h + iy) * g.w..][..g.w]);
+                    for (kx, valid) in valid.iter().enumerate() {
+                        let d = &mut dst[kx * n + at..][..g.out_w];
+                        d[..valid.start].fill(T::ZERO);
+                        d[valid.end..].fill(T::ZERO);
+                        if !valid.is_empty() {
+                            let ix0 = valid.start * g.stride + kx - g.pad_left;
+                            d[valid.clone()].copy_from_slice(phases.run(ix0, valid.len()));
+                        }
+                    }
+                }
+            }
+        });
+}
+
+/// [`col2im_add`] for strides above 1 and rows in channel-major order: the k kernel columns
+/// of one input row are summed into its column phases (contiguous adds), then added to the row.
+fn col2im_strided<T: Elem>(
+    cols: &[T],
+    g: &ConvGeometry,
+    samples: Range<usize>,
+    held: Range<usize>,
+    dx: &mut [T],
+) {
+    let (k, n) = (g.kernel, samples.len() * g.out_plane());
+    let plane = held.len() * g.in_plane();
+    let valid: Vec<Range<usize>> = (0..k).map(|kx| g.valid_ox(kx)).collect();
+    dx.par_chunks_mut(plane).enumerate().for_each(|(c, dxc)| {
+        let mut phases = PhaseRow::new(g.w, g.stride);
+        for ky in 0..k {
+            for (i, b) in samples.clone().enumerate() {
+                for oy in 0..g.out_h {
+                    let Some(iy) = g.input_row(oy, ky) else {
+                        continue;
+                    };
+                    phases.cells.fill(T::ZERO);
+                    let at = (i * g.out_h + oy) * g.out_w;
+                    for (kx, valid) in valid.iter().enumerate().filter(|(_, v)| !v.is_empty()) {
+                        let row = g.row(c, ky, kx, RowOrder::ChannelMajor);
+                        let src = &cols[row * n + at..][..g.out_w];
+                        let ix0 = valid.start * g.stride + kx - g.pad_left;
+                        for (d, &v) in phases
+                            .run_mut(ix0, valid.len())
+                            .iter_mut()
+                            .zip(&src[valid.clone()])
+                        {
+                            *d += v;
+                        }
+                    }
+                    phases.add_to(&mut dxc[((b - held.start) * g.h + iy) * g.w..][..g.w]);
                 }
             }
         }
@@ -312,8 +447,27 @@ mod tests {
             im2col_into(&x, &g, order, samples.clone(), &mut cols);
             let lhs: f64 = cols.iter().zip(&y).map(|(a, b)| a * b).sum();
             let mut back = vec![0.0; g.input_len()];
-            col2im_add(&y, &g, order, samples, &mut back);
+            col2im_add(&y, &g, order, samples.clone(), 0..g.batch, &mut back);
             let rhs: f64 = x.iter().zip(&back).map(|(a, b)| a * b).sum();
+            assert!(
+                (lhs - rhs).abs() < 1e-12 * lhs.abs().max(1.0),
+                "{lhs} vs {rhs}"
+            );
+            // The same into a buffer holding only those samples.
+            let plane = g.h * g.w;
+            let mut part = vec![0.0; g.channels * samples.len() * plane];
+            col2im_add(&y, &g, order, samples.clone(), samples.clone(), &mut part);
+            let rhs: f64 = (0..g.channels)
+                .flat_map(|c| samples.clone().map(move |b| (c, b)))
+                .map(|(c, b)| {
+                    let i = (c * samples.len() + b - samples.start) * plane;
+                    let xs = &x[(c * g.batch + b) * plane..][..plane];
+                    xs.iter()
+                        .zip(&part[i..i + plane])
+                        .map(|(a, b)| a * b)
+                        .sum::<f64>()
+                })
+                .sum();
             assert!(
                 (lhs - rhs).abs() < 1e-12 * lhs.abs().max(1.0),
                 "{lhs} vs {rhs}"
@@ -336,7 +490,7 @@ mod tests {
     fn chunks_cover_the_batch_in_order() {
         let mut g = geometry(1, 3, (2, 8), (1, 1), (2, 8));
         g.batch = 100_000;
-        let chunks: Vec<_> = batch_chunks(&g, g.rows()).collect();
+        let chunks: Vec<_> = batch_chunks(&g, g.rows(), 0..g.batch).collect();
         assert!(chunks.len() > 1);
         assert_eq!(chunks[0].start, 0);
         assert_eq!(chunks.last().unwrap().end, g.batch);
@@ -344,6 +498,11 @@ mod tests {
         let per_sample = g.rows() * g.out_plane();
         assert!(chunks[0].len() * per_sample <= CHUNK_ELEMENTS);
         // A sample larger than the budget still forms a chunk.
-        assert_eq!(batch_chunks(&g, CHUNK_ELEMENTS).next(), Some(0..1));
+        assert_eq!(
+            batch_chunks(&g, CHUNK_ELEMENTS, 0..g.batch).next(),
+            Some(0..1)
+        );
+        let part: Vec<_> = batch_chunks(&g, CHUNK_ELEMENTS, 5..8).collect();
+        assert_eq!(part, vec![5..6, 6..7, 7..8]);
     }
 }

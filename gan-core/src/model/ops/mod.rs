@@ -16,20 +16,24 @@
 //! - [`batch_norm`] with [`channel_stats`]: BatchNorm and the activation after it in one pass,
 //!   with a closed-form backward pass.
 //! - [`activation_slopes`]: an activation's derivative read off its output.
+//! - [`adam_update`]: Adam's step of one variable in place, in two passes and no allocation.
 //!
 //! [`profile`] times every kernel call by kernel and input shape when switched on.
 
 mod activation;
+mod adam;
 mod conv;
 mod elem;
 mod gemm;
 mod im2col;
 mod norm;
+mod parts;
 pub mod profile;
 pub mod reference;
 mod upconv;
 
 pub use activation::{activation_slopes, Activation};
+pub use adam::{adam_moments, adam_update, AdamStep};
 pub use conv::{conv2d, conv_transpose2d};
 pub use im2col::ConvGeometry;
 pub use norm::{batch_norm, channel_stats};

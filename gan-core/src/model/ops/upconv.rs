@@ -12,6 +12,8 @@
 //! blocks of its rows. The phase kernels are a linear function of the 4 × 4 kernel
 //! ([`UpsampleKernel`]), so gradients reach the 4 × 4 kernel through that map's adjoint.
 
+use std::ops::Range;
+
 use candle_core::{CpuStorage, CustomOp1, CustomOp2, CustomOp3, Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
 
@@ -19,6 +21,7 @@ use super::activation::{activation_grad, Activation};
 use super::elem::{check_lengths, cpu_run, with_scratch, Elem, Kernel};
 use super::gemm::{matmul_into, View};
 use super::im2col::{batch_chunks, col2im_add, im2col_into, ConvGeometry, RowOrder};
+use super::parts::{assemble, map_parts, output_parts, sum, SUM_PARTS};
 use super::reference;
 
 /// For output phase r on one axis (0: even cells, 1: odd cells), the tap of the 3-tap
@@ -170,18 +173,20 @@ fn chunk_rows(g: &ConvGeometry, o: usize) -> usize {
 }
 
 /// Calls `f(cell, phase, column)` for every output cell of samples `samples` in one channel:
-/// `cell` indexes that channel's (B, 2H, 2W) plane, `phase` the four phases and `column` the
-/// (sample in chunk, m, x) columns of a phase's output matrix.
+/// `cell` indexes that channel's (samples held, 2H, 2W) plane, where sample b is at b −
+/// `first_held`; `phase` indexes the four phases and `column` the (sample in chunk, m, x)
+/// columns of a phase's output matrix.
 fn for_each_cell(
     g: &ConvGeometry,
-    samples: std::ops::Range<usize>,
+    samples: Range<usize>,
+    first_held: usize,
     mut f: impl FnMut(usize, usize, usize),
 ) {
     let (h, w) = (g.h, g.w);
     for (pi, phase) in Phase::ALL.iter().enumerate() {
         for (i, b) in samples.clone().enumerate() {
             for m in 0..h {
-                let cell = (b * 2 * h + 2 * m + phase.ry) * 2 * w + phase.rx;
+                let cell = ((b - first_held) * 2 * h + 2 * m + phase.ry) * 2 * w + phase.rx;
                 let column = (i * h + m) * w;
                 for x in 0..w {
                     f(cell + 2 * x, pi, column + x);
@@ -191,14 +196,20 @@ fn for_each_cell(
     }
 }
 
-/// y (O, B, 2H, 2W) = act(upsample-conv(x) + bias), chunk by chunk.
-fn forward<T: Elem>(x: &[T], p: &[T], bias: &[T], g: &ConvGeometry, act: Activation) -> Vec<T> {
+/// The upsample-convolution of the samples `part` without bias, (O, part.len(), 2H, 2W), chunk
+/// by chunk.
+fn forward_part<T: Elem>(
+    x: &[T],
+    p: &[T],
+    o: usize,
+    g: &ConvGeometry,
+    part: Range<usize>,
+) -> Vec<T> {
     let c = g.channels;
-    let o = bias.len();
-    let out_plane = 4 * g.in_plane();
-    let mut y = vec![T::ZERO; o * g.batch * out_plane];
+    let plane = 4 * g.in_plane() * part.len();
+    let mut y = vec![T::ZERO; o * plane];
     let kernels = View::new(p, o, TOTAL_TAPS * c);
-    for samples in batch_chunks(g, chunk_rows(g, o)) {
+    for samples in batch_chunks(g, chunk_rows(g, o), part.clone()) {
         let n = samples.len() * g.in_plane();
         with_scratch(9 * c * n, |cols| {
             im2col_into(x, g, RowOrder::TapMajor, samples.clone(), cols);
@@ -211,19 +222,24 @@ fn forward<T: Elem>(x: &[T], p: &[T], bias: &[T], g: &ConvGeometry, act: Activat
                         matmul_into(dst, n, lhs, cols.rows(row, len), bi > 0);
                     }
                 }
-                let out = &*out;
-                y.par_chunks_mut(g.batch * out_plane)
-                    .zip(bias)
-                    .enumerate()
-                    .for_each(|(oi, (yo, &b))| {
-                        for_each_cell(g, samples.clone(), |cell, pi, j| {
-                            yo[cell] = act.apply(out[(pi * o + oi) * n + j] + b);
-                        });
+                for (oi, yo) in y.chunks_mut(plane).enumerate() {
+                    for_each_cell(g, samples.clone(), part.start, |cell, pi, j| {
+                        yo[cell] = out[(pi * o + oi) * n + j];
                     });
+                }
             });
         });
     }
     y
+}
+
+/// y (O, B, 2H, 2W) = act(upsample-conv(x) + bias), the batch's parts in parallel.
+fn forward<T: Elem>(x: &[T], p: &[T], bias: &[T], g: &ConvGeometry, act: Activation) -> Vec<T> {
+    let o = bias.len();
+    let parts = map_parts(g.batch, output_parts(), |part| {
+        forward_part(x, p, o, g, part)
+    });
+    assemble(&parts, o, 4 * g.in_plane(), Some(bias), act)
 }
 
 /// Gathers the phases of samples `samples` of gy (O, B, 2H, 2W) into `gp` (4, O, n).
@@ -231,32 +247,26 @@ fn gather_phases<T: Elem>(
     gy: &[T],
     g: &ConvGeometry,
     o: usize,
-    samples: std::ops::Range<usize>,
+    samples: Range<usize>,
     gp: &mut [T],
 ) {
     let plane = g.batch * 4 * g.in_plane();
     let n = samples.len() * g.in_plane();
-    // Row (phase, channel) of gp; each task fills the four rows of one channel.
-    let mut by_channel: Vec<Vec<&mut [T]>> = (0..o).map(|_| Vec::with_capacity(4)).collect();
-    for (r, row) in gp.chunks_mut(n).enumerate() {
-        by_channel[r % o].push(row);
-    }
-    by_channel
-        .par_iter_mut()
-        .enumerate()
-        .for_each(|(oi, rows)| {
-            let go = &gy[oi * plane..][..plane];
-            for_each_cell(g, samples.clone(), |cell, pi, j| rows[pi][j] = go[cell]);
+    for (oi, go) in gy.chunks(plane).take(o).enumerate() {
+        for_each_cell(g, samples.clone(), 0, |cell, pi, j| {
+            gp[(pi * o + oi) * n + j] = go[cell];
         });
+    }
 }
 
-/// dx (C, B, H, W): the adjoint of the upsample-convolution in x, for gy (O, B, 2H, 2W).
-fn transpose<T: Elem>(gy: &[T], p: &[T], g: &ConvGeometry) -> Vec<T> {
+/// The adjoint of the upsample-convolution in x for the samples `part`, (C, part.len(), H, W),
+/// for gy (O, B, 2H, 2W).
+fn transpose_part<T: Elem>(gy: &[T], p: &[T], g: &ConvGeometry, part: Range<usize>) -> Vec<T> {
     let c = g.channels;
     let o = p.len() / (TOTAL_TAPS * c).max(1);
-    let mut dx = vec![T::ZERO; g.input_len()];
+    let mut dx = vec![T::ZERO; c * part.len() * g.in_plane()];
     let kernels = View::new(p, o, TOTAL_TAPS * c);
-    for samples in batch_chunks(g, chunk_rows(g, o)) {
+    for samples in batch_chunks(g, chunk_rows(g, o), part.clone()) {
         let n = samples.len() * g.in_plane();
         with_scratch(4 * o * n, |gp| {
             gather_phases(gy, g, o, samples.clone(), gp);
@@ -269,19 +279,33 @@ fn transpose<T: Elem>(gy: &[T], p: &[T], g: &ConvGeometry) -> Vec<T> {
                         matmul_into(&mut dcols[row * n..], n, lhs, rhs, pi > 0);
                     }
                 }
-                col2im_add(dcols, g, RowOrder::TapMajor, samples, &mut dx);
+                col2im_add(dcols, g, RowOrder::TapMajor, samples, part.clone(), &mut dx);
             });
         });
     }
     dx
 }
 
-/// The gradient of the stacked phase kernels (O, 25·C) for input x and output gradient gy.
-fn kernel_grad<T: Elem>(x: &[T], gy: &[T], g: &ConvGeometry, o: usize) -> Vec<T> {
+/// dx (C, B, H, W): the adjoint in x, the batch's parts in parallel.
+fn transpose<T: Elem>(gy: &[T], p: &[T], g: &ConvGeometry) -> Vec<T> {
+    let parts = map_parts(g.batch, output_parts(), |part| {
+        transpose_part(gy, p, g, part)
+    });
+    assemble(&parts, g.channels, g.in_plane(), None, Activation::Identity)
+}
+
+/// The gradient of the stacked phase kernels (O, 25·C) from the samples `part`.
+fn kernel_grad_part<T: Elem>(
+    x: &[T],
+    gy: &[T],
+    g: &ConvGeometry,
+    o: usize,
+    part: Range<usize>,
+) -> Vec<T> {
     let c = g.channels;
     let row_len = TOTAL_TAPS * c;
     let mut dp = vec![T::ZERO; o * row_len];
-    for (ci, samples) in batch_chunks(g, chunk_rows(g, o)).enumerate() {
+    for (ci, samples) in batch_chunks(g, chunk_rows(g, o), part).enumerate() {
         let n = samples.len() * g.in_plane();
         with_scratch(4 * o * n, |gp| {
             gather_phases(gy, g, o, samples.clone(), gp);
@@ -299,6 +323,13 @@ fn kernel_grad<T: Elem>(x: &[T], gy: &[T], g: &ConvGeometry, o: usize) -> Vec<T>
         });
     }
     dp
+}
+
+/// The gradient of the stacked phase kernels: the parts' sums added in order.
+fn kernel_grad<T: Elem>(x: &[T], gy: &[T], g: &ConvGeometry, o: usize) -> Vec<T> {
+    sum(map_parts(g.batch, SUM_PARTS, |part| {
+        kernel_grad_part(x, gy, g, o, part)
+    }))
 }
 
 /// weight (O, C, 4, 4) → stacked phase kernels (O, 25·C).
