@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 step() {
-    echo "==> [$1/5] $2 (at $((SECONDS / 60)) min $((SECONDS % 60)) s)"
+    echo "==> [$1/5] $2 (at $((SECONDS / 60)) min $((SECONDS % 60)) s;" \
+        "disk free: $(df -h --output=avail . | tail -1 | tr -d ' '))"
 }
 
 step 1 "Python tools for interop tests (pinned, in .venv)"

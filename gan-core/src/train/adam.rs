@@ -8,6 +8,7 @@ use candle_core::backprop::GradStore;
 use candle_core::{Result, Tensor, Var};
 
 use super::error::TrainError;
+use crate::model::ops::{adam_moments, adam_update, AdamStep};
 
 /// Adam's hyper-parameters.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -22,13 +23,12 @@ pub struct AdamParams {
     pub eps: f64,
 }
 
-/// One variable with its moment estimates.
+/// One variable with its moment estimates m and v, as one (2, n) tensor updated in place.
 #[derive(Debug)]
 struct Slot {
     name: String,
     var: Var,
-    m: Tensor,
-    v: Tensor,
+    moments: Var,
 }
 
 /// Adam (Kingma & Ba) with PyTorch's update: at step t, for each variable θ with gradient g,
@@ -50,9 +50,8 @@ impl Adam {
         let slots = vars
             .into_iter()
             .map(|(name, var)| {
-                let m = var.as_tensor().zeros_like()?;
-                let v = m.clone();
-                Ok(Slot { name, var, m, v })
+                let moments = adam_moments(var.as_tensor())?;
+                Ok(Slot { name, var, moments })
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(Self {
@@ -91,36 +90,32 @@ impl Adam {
             beta2,
             eps,
         } = self.params;
-        let t = i32::try_from(self.steps).unwrap_or(i32::MAX);
-        let scale_m = 1.0 / (1.0 - beta1.powi(t));
-        let scale_v = 1.0 / (1.0 - beta2.powi(t));
-        for slot in &mut self.slots {
-            let Some(g) = grads.get(slot.var.as_tensor()) else {
-                continue;
-            };
-            let m = ((&slot.m * beta1)? + (g * (1.0 - beta1))?)?;
-            let v = ((&slot.v * beta2)? + (g.sqr()? * (1.0 - beta2))?)?;
-            let m_hat = (&m * scale_m)?;
-            let v_hat = (&v * scale_v)?;
-            let update = (m_hat / (v_hat.sqrt()? + eps)?)?;
-            slot.var.set(&(slot.var.as_tensor() - (update * lr)?)?)?;
-            slot.m = m;
-            slot.v = v;
+        let step = AdamStep {
+            lr,
+            beta1,
+            beta2,
+            eps,
+            t: self.steps,
+        };
+        for slot in &self.slots {
+            if let Some(g) = grads.get(slot.var.as_tensor()) {
+                adam_update(&slot.var, g, &slot.moments, &step)?;
+            }
         }
         Ok(())
     }
 
     /// The moment estimates as named tensors: `<prefix>.m.<variable>` and `<prefix>.v.<variable>`.
-    pub fn export(&self, prefix: &str) -> Vec<(String, Tensor)> {
-        self.slots
-            .iter()
-            .flat_map(|s| {
-                [
-                    (format!("{prefix}.m.{}", s.name), s.m.clone()),
-                    (format!("{prefix}.v.{}", s.name), s.v.clone()),
-                ]
-            })
-            .collect()
+    /// The tensors are copies: later steps do not change them.
+    pub fn export(&self, prefix: &str) -> Result<Vec<(String, Tensor)>> {
+        let mut named = Vec::with_capacity(2 * self.slots.len());
+        for s in &self.slots {
+            for (i, which) in ["m", "v"].into_iter().enumerate() {
+                let moment = s.moments.get(i)?.reshape(s.var.shape())?.copy()?;
+                named.push((format!("{prefix}.{which}.{}", s.name), moment));
+            }
+        }
+        Ok(named)
     }
 
     /// Restores the moments written by [`Adam::export`] from `tensors` (read from `file`, named
@@ -156,9 +151,13 @@ impl Adam {
             };
             restored.push((moment("m")?, moment("v")?));
         }
-        for (slot, (m, v)) in self.slots.iter_mut().zip(restored) {
-            slot.m = m;
-            slot.v = v;
+        for (slot, (m, v)) in self.slots.iter().zip(restored) {
+            let n = slot.var.elem_count();
+            let set = || {
+                slot.moments
+                    .set(&Tensor::stack(&[m.reshape(n)?, v.reshape(n)?], 0)?)
+            };
+            set().map_err(|e| bad(format!("moments of {}: {e}", slot.name)))?;
         }
         self.steps = steps;
         Ok(())
@@ -228,7 +227,7 @@ mod tests {
         let w2 = Var::from_vec(vec![0.5f32, 1.5, -0.25], 3, &dev).unwrap();
         let mut a2 = Adam::new(vec![("w".into(), w2.clone())], params()).unwrap();
         run(&mut a2, &w2, 2);
-        let saved: HashMap<String, Tensor> = a2.export("opt").into_iter().collect();
+        let saved: HashMap<String, Tensor> = a2.export("opt").unwrap().into_iter().collect();
         assert_eq!(saved.len(), 2);
         let w3 = Var::from_tensor(w2.as_tensor()).unwrap();
         let mut a3 = Adam::new(vec![("w".into(), w3.clone())], params()).unwrap();

@@ -239,18 +239,19 @@ impl Checkpoint {
 
         wgan.gan().save(tmp.join(NETWORKS_FILE))?;
         let optimizer_path = tmp.join(OPTIMIZER_FILE);
-        let moments: HashMap<String, Tensor> = wgan
-            .critic_optimizer()
-            .export("critic")
-            .into_iter()
-            .chain(wgan.generator_optimizer().export("generator"))
-            .collect();
-        candle_core::safetensors::save(&moments, &optimizer_path).map_err(|e| {
-            TrainError::Checkpoint {
+        let moments = wgan.critic_optimizer().export("critic").and_then(|critic| {
+            let generator = wgan.generator_optimizer().export("generator")?;
+            Ok(critic
+                .into_iter()
+                .chain(generator)
+                .collect::<HashMap<String, Tensor>>())
+        });
+        moments
+            .and_then(|moments| candle_core::safetensors::save(&moments, &optimizer_path))
+            .map_err(|e| TrainError::Checkpoint {
                 path: optimizer_path.clone(),
                 reason: e.to_string(),
-            }
-        })?;
+            })?;
         log.save(tmp.join(LOG_FILE))?;
         let config = wgan.config().clone();
         let meta = CheckpointMeta {
