@@ -1,10 +1,11 @@
-//! The shipped pretrained generator (`data/pretrained/`): what composing uses by default and
-//! what the notebooks load when they do not train.
+//! Trained generators ready to compose: the shipped pretrained model (`data/pretrained/`), or the
+//! newest checkpoint of a run of your own, behind one type, [`TrainedModel`].
 //!
-//! The directory holds `generator.safetensors` (the generator's variables in f16, named as in
-//! [`Gan::save`](crate::model::Gan::save) with the `generator.` prefix), `config.json` (the
-//! [`TrainConfig`] it was trained with) and `log.json` (its [`RunLog`]: losses, metrics and
-//! the training data's reference metrics).
+//! A pretrained directory holds `generator.safetensors` (the generator's variables in f16, named
+//! as in [`Gan::save`](crate::model::Gan::save) with the `generator.` prefix), `config.json` (the
+//! [`TrainConfig`] it was trained with), `log.json` (its [`RunLog`]: losses, metrics and the
+//! training data's reference metrics) and `samples/iter_<iteration>.mid` (what the generator
+//! made of the evaluation melodies during training, as a run directory keeps them).
 
 use std::collections::HashMap;
 use std::fmt;
@@ -13,9 +14,15 @@ use std::path::{Path, PathBuf};
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
 
-use crate::error::Result;
-use crate::model::{Gan, Generator, ModelError};
-use crate::train::{Checkpoint, RunDir, RunLog, TrainConfig, TrainError};
+use crate::data::Dataset;
+use crate::error::{io_error, Result};
+use crate::midi::read_midi_file;
+use crate::model::{Generator, ModelError};
+use crate::roll::Multitrack;
+use crate::train::checkpoint::checkpoint_name;
+use crate::train::{
+    Checkpoint, EvalSet, Evaluation, RunDir, RunLog, TrainConfig, TrainData, TrainError,
+};
 
 /// The generator's weights file in a pretrained directory.
 pub const GENERATOR_FILE: &str = "generator.safetensors";
@@ -33,33 +40,74 @@ pub fn default_dir() -> PathBuf {
     }
 }
 
-/// A trained generator ready for inference, with how it was trained.
-pub struct Pretrained {
+/// Where a [`TrainedModel`] was loaded from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModelSource {
+    /// A pretrained directory (the shipped model, or one written by [`TrainedModel::export`]).
+    Pretrained(PathBuf),
+    /// A checkpoint directory of a training run.
+    Checkpoint(PathBuf),
+}
+
+impl fmt::Display for ModelSource {
+    /// One sentence for the notebooks' and the command line's output.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ModelSource::Pretrained(dir) => write!(f, "the pretrained model in {}", dir.display()),
+            ModelSource::Checkpoint(dir) => write!(f, "the checkpoint {}", dir.display()),
+        }
+    }
+}
+
+/// A trained generator on the CPU, with how it was trained and where its samples are.
+#[derive(Debug, Clone)]
+pub struct TrainedModel {
     /// The generator, in f32.
     pub generator: Generator,
     /// The device it runs on.
     pub device: Device,
     /// The configuration it was trained with.
     pub config: TrainConfig,
-    /// Its training log.
+    /// Its training log, up to the iteration it was saved at.
     pub log: RunLog,
+    /// Where it was loaded from.
+    pub source: ModelSource,
+    /// The directory whose `samples/` holds the samples written while it trained.
+    samples_root: RunDir,
 }
 
-impl Pretrained {
-    /// Loads the pretrained model in `dir` onto the CPU.
+impl TrainedModel {
+    /// Loads a trained generator from `dir`: a pretrained directory, a run directory (its newest
+    /// checkpoint) or one checkpoint directory.
+    pub fn open(dir: impl AsRef<Path>) -> Result<Self> {
+        let dir = dir.as_ref();
+        if dir.join(GENERATOR_FILE).is_file() {
+            return Self::load(dir);
+        }
+        if dir.join(crate::train::checkpoint::META_FILE).is_file() {
+            return Self::from_checkpoint(&Checkpoint::open(dir)?);
+        }
+        match RunDir::new(dir).latest_checkpoint()? {
+            Some(checkpoint) => Self::from_checkpoint(&checkpoint),
+            None if dir.is_dir() => Err(TrainError::NoCheckpoint {
+                dir: dir.to_path_buf(),
+            }
+            .into()),
+            None => Err(missing(dir.join(GENERATOR_FILE), "no trained model here").into()),
+        }
+    }
+
+    /// Loads the pretrained directory `dir`.
     pub fn load(dir: impl AsRef<Path>) -> Result<Self> {
         let dir = dir.as_ref();
+        let path = dir.join(GENERATOR_FILE);
+        if !path.is_file() {
+            return Err(missing(path, "missing: no pretrained generator here").into());
+        }
         let config = TrainConfig::load(dir.join(CONFIG_FILE))?;
         let log = RunLog::load(dir.join(LOG_FILE))?;
         let device = Device::Cpu;
-        let path = dir.join(GENERATOR_FILE);
-        let bad = |reason: String| TrainError::Checkpoint {
-            path: path.clone(),
-            reason,
-        };
-        if !path.is_file() {
-            return Err(bad("missing: no pretrained generator here".into()).into());
-        }
+        let bad = |reason: String| missing(path.clone(), &reason);
         let tensors =
             candle_core::safetensors::load(&path, &device).map_err(|e| bad(e.to_string()))?;
         let weights: HashMap<String, Tensor> = tensors
@@ -74,16 +122,98 @@ impl Pretrained {
             device,
             config,
             log,
+            source: ModelSource::Pretrained(dir.to_path_buf()),
+            samples_root: RunDir::new(dir),
         })
     }
 
-    /// Loads the pretrained model from [`default_dir`].
+    /// Loads the shipped pretrained model ([`default_dir`]).
     pub fn load_default() -> Result<Self> {
         Self::load(default_dir())
     }
 
-    /// Writes the generator of `checkpoint` (in f16), its configuration and its log to `dir`
-    /// as a pretrained model.
+    /// The generator of a training run's checkpoint.
+    pub fn from_checkpoint(checkpoint: &Checkpoint) -> Result<Self> {
+        let device = Device::Cpu;
+        let gan = checkpoint.load_gan(&device)?;
+        let run_dir = checkpoint
+            .dir()
+            .parent()
+            .and_then(Path::parent)
+            .unwrap_or(checkpoint.dir());
+        Ok(Self {
+            generator: gan.generator().clone(),
+            device,
+            config: checkpoint.config().clone(),
+            log: checkpoint.load_log()?,
+            source: ModelSource::Checkpoint(checkpoint.dir().to_path_buf()),
+            samples_root: RunDir::new(run_dir),
+        })
+    }
+
+    /// What the notebooks compose and evaluate with: the newest checkpoint of `run_dir` if
+    /// `own_run` (the learner trained in notebook 03), else the shipped pretrained model.
+    pub fn for_notebooks(own_run: bool, run_dir: impl AsRef<Path>) -> Result<Self> {
+        if own_run {
+            Self::open(run_dir)
+        } else {
+            Self::load_default()
+        }
+    }
+
+    /// The iterations it was trained for.
+    pub fn iteration(&self) -> u64 {
+        self.log.last_iteration()
+    }
+
+    /// The iterations, up to [`TrainedModel::iteration`], with a sample written, in order.
+    pub fn sample_iterations(&self) -> Result<Vec<u64>> {
+        let dir = self.samples_root.samples_dir();
+        if !dir.is_dir() {
+            return Ok(Vec::new());
+        }
+        let mut found: Vec<u64> = std::fs::read_dir(&dir)
+            .map_err(io_error(&dir))?
+            .filter_map(|entry| {
+                let name = entry.ok()?.file_name().into_string().ok()?;
+                let iteration: u64 = name
+                    .strip_prefix("iter_")?
+                    .strip_suffix(".mid")?
+                    .parse()
+                    .ok()?;
+                (checkpoint_name(iteration) + ".mid" == name).then_some(iteration)
+            })
+            .filter(|&i| i <= self.iteration())
+            .collect();
+        found.sort_unstable();
+        Ok(found)
+    }
+
+    /// The sample written at `iteration`: the generator's accompaniments of the evaluation
+    /// melodies one after the other, as a 4-track piano roll.
+    pub fn sample(&self, iteration: u64) -> Result<Multitrack> {
+        let path = self.samples_root.sample_files(iteration).midi;
+        if !path.is_file() {
+            let written = self.sample_iterations()?;
+            return Err(TrainError::Config(format!(
+                "no sample at iteration {iteration} ({} is missing); samples exist at {written:?}",
+                path.display()
+            ))
+            .into());
+        }
+        read_midi_file(&path, 4)
+    }
+
+    /// The generator's outputs on the evaluation melodies of its training configuration
+    /// (held out from `data` as the run held them out), with their metrics.
+    pub fn evaluate(&self, data: &Dataset) -> Result<Evaluation> {
+        let split = TrainData::from_dataset(data, &self.config)?;
+        let eval = EvalSet::new(&split.eval, &self.config, DType::F32, &self.device)?;
+        eval.evaluate(&self.generator, self.iteration())
+    }
+
+    /// Writes the generator of `checkpoint` (in f16), its configuration, its log and its run's
+    /// sample MIDI files to `dir` as a pretrained directory.
     pub fn export(checkpoint: &Checkpoint, dir: impl AsRef<Path>) -> Result<()> {
         let dir = dir.as_ref();
         let gan = checkpoint.load_gan(&Device::Cpu)?;
@@ -102,118 +232,123 @@ impl Pretrained {
             );
         }
         drop(vars);
-        std::fs::create_dir_all(dir).map_err(crate::error::io_error(dir))?;
+        std::fs::create_dir_all(dir).map_err(io_error(dir))?;
         // Written beside its final name, then renamed: a reader never sees half a file.
         let path = dir.join(GENERATOR_FILE);
         let tmp = dir.join(format!(".{GENERATOR_FILE}.tmp{}", std::process::id()));
-        let bad = |e: std::io::Error| TrainError::Checkpoint {
-            path: path.clone(),
-            reason: e.to_string(),
-        };
         candle_core::safetensors::save(&half, &tmp)
-            .map_err(|e| bad(std::io::Error::other(e.to_string())))?;
-        std::fs::rename(&tmp, &path).map_err(bad)?;
+            .map_err(|e| missing(path.clone(), &e.to_string()))?;
+        std::fs::rename(&tmp, &path).map_err(io_error(&path))?;
         checkpoint.config().save(dir.join(CONFIG_FILE))?;
         checkpoint.load_log()?.save(dir.join(LOG_FILE))?;
+
+        let source = Self::from_checkpoint(checkpoint)?;
+        let target = RunDir::new(dir);
+        let samples = target.samples_dir();
+        std::fs::create_dir_all(&samples).map_err(io_error(&samples))?;
+        for iteration in source.sample_iterations()? {
+            let (from, to) = (
+                source.samples_root.sample_files(iteration).midi,
+                target.sample_files(iteration).midi,
+            );
+            let bytes = std::fs::read(&from).map_err(io_error(&from))?;
+            crate::error::write_atomic(&to, &bytes)?;
+        }
         Ok(())
     }
 }
 
-/// Which run a generator was loaded from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ModelSource {
-    /// The shipped pretrained run, at this checkpoint.
-    Pretrained(PathBuf),
-    /// The notebook's own run directory, at this checkpoint.
-    RunDir(PathBuf),
-}
-
-impl fmt::Display for ModelSource {
-    /// One sentence for the notebook's output.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ModelSource::Pretrained(dir) => {
-                write!(f, "the pretrained model ({})", dir.display())
-            }
-            ModelSource::RunDir(dir) => write!(
-                f,
-                "no pretrained model shipped yet: the latest checkpoint of the run directory ({})",
-                dir.display()
-            ),
-        }
+/// A checkpoint error about a pretrained model's file.
+fn missing(path: PathBuf, reason: &str) -> TrainError {
+    TrainError::Checkpoint {
+        path,
+        reason: reason.to_string(),
     }
-}
-
-/// The newest checkpoint of the run in `pretrained_dir` if it has one, else of `run_dir`; an
-/// error naming `run_dir` when neither has a checkpoint (train one with notebook 03).
-pub fn checkpoint_for(pretrained_dir: &Path, run_dir: &Path) -> Result<(Checkpoint, ModelSource)> {
-    if let Some(checkpoint) = RunDir::new(pretrained_dir).latest_checkpoint()? {
-        let source = ModelSource::Pretrained(checkpoint.dir().to_path_buf());
-        return Ok((checkpoint, source));
-    }
-    match RunDir::new(run_dir).latest_checkpoint()? {
-        Some(checkpoint) => {
-            let source = ModelSource::RunDir(checkpoint.dir().to_path_buf());
-            Ok((checkpoint, source))
-        }
-        None => Err(TrainError::NoCheckpoint {
-            dir: run_dir.to_path_buf(),
-        }
-        .into()),
-    }
-}
-
-/// The networks for the notebooks, on the CPU: those of [`default_dir`] if shipped, else those
-/// of the newest checkpoint in `run_dir`, with where they came from.
-pub fn gan_for_notebooks(run_dir: impl AsRef<Path>) -> Result<(Gan, ModelSource)> {
-    let (checkpoint, source) = checkpoint_for(&default_dir(), run_dir.as_ref())?;
-    Ok((checkpoint.load_gan(&Device::Cpu)?, source))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::ModelConfig;
+    use crate::model::{Gan, ModelConfig};
     use crate::train::{RunLog, TrainConfig, WganGp};
 
-    fn save_tiny_checkpoint(run: &RunDir, iterations: u64) {
+    fn save_tiny_checkpoint(run: &RunDir, iterations: u64) -> Checkpoint {
         let config = TrainConfig {
             model: ModelConfig::new(4, 8),
             ..TrainConfig::default()
         };
-        let gan = Gan::new(config.model, 1, candle_core::DType::F32, &Device::Cpu).unwrap();
+        let gan = Gan::new(config.model, 1, DType::F32, &Device::Cpu).unwrap();
         let mut wgan = WganGp::new(gan, config).unwrap();
         wgan.set_iterations(iterations);
-        Checkpoint::save(run.checkpoints_dir(), &wgan, &RunLog::default()).unwrap();
+        let mut log = RunLog::default();
+        log.iterations = (1..=iterations)
+            .map(|iteration| crate::train::IterationRecord {
+                iteration,
+                critic: Vec::new(),
+                generator_loss: 0.0,
+                seconds: 0.1,
+            })
+            .collect();
+        Checkpoint::save(run.checkpoints_dir(), &wgan, &log).unwrap()
     }
 
     #[test]
-    fn pretrained_first_then_run_dir_then_an_error() {
+    fn run_dirs_checkpoints_and_pretrained_dirs_open_alike() {
         let root = std::env::temp_dir().join(format!("gan-core-pretrained-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&root);
-        let (pretrained, run) = (root.join("pretrained"), root.join("run"));
+        let (pretrained, run) = (root.join("pretrained"), RunDir::new(root.join("run")));
 
-        let err = checkpoint_for(&pretrained, &run).unwrap_err();
+        // Nothing there yet: errors that name the directory.
+        let err = TrainedModel::open(run.path()).unwrap_err().to_string();
+        assert!(err.contains(&run.path().display().to_string()), "{err}");
+        let err = TrainedModel::load(&pretrained).unwrap_err().to_string();
+        assert!(err.contains("generator.safetensors"), "{err}");
+
+        save_tiny_checkpoint(&run, 2);
+        let checkpoint = save_tiny_checkpoint(&run, 4);
+        std::fs::create_dir_all(run.samples_dir()).unwrap();
+        for i in [0, 2, 4, 6] {
+            let roll = crate::midi::twinkle_twinkle();
+            crate::midi::write_midi_file(run.sample_files(i).midi, &roll).unwrap();
+        }
+        let own = TrainedModel::open(run.path()).unwrap();
+        assert_eq!(own.iteration(), 4);
+        assert_eq!(
+            own.source,
+            ModelSource::Checkpoint(checkpoint.dir().to_path_buf())
+        );
+        // The sample written after the checkpoint (a later, unsaved part of the run) is not its.
+        assert_eq!(own.sample_iterations().unwrap(), vec![0, 2, 4]);
+        assert!(!own.sample(2).unwrap().tracks.is_empty());
+        let err = own.sample(3).unwrap_err().to_string();
         assert!(
-            err.to_string().contains(&run.display().to_string()),
+            err.contains("iter_000003.mid") && err.contains("[0, 2, 4]"),
             "{err}"
         );
 
-        save_tiny_checkpoint(&RunDir::new(&run), 2);
-        save_tiny_checkpoint(&RunDir::new(&run), 4);
-        let (checkpoint, source) = checkpoint_for(&pretrained, &run).unwrap();
-        assert_eq!(checkpoint.iteration(), 4);
-        assert_eq!(source, ModelSource::RunDir(checkpoint.dir().to_path_buf()));
-        assert!(source.to_string().starts_with("no pretrained model"));
+        TrainedModel::export(&checkpoint, &pretrained).unwrap();
+        let shipped = TrainedModel::open(&pretrained).unwrap();
+        assert_eq!(shipped.source, ModelSource::Pretrained(pretrained.clone()));
+        assert_eq!(shipped.iteration(), 4);
+        assert_eq!(shipped.config.model, ModelConfig::new(4, 8));
+        assert_eq!(shipped.sample_iterations().unwrap(), vec![0, 2, 4]);
 
-        save_tiny_checkpoint(&RunDir::new(&pretrained), 6);
-        let (checkpoint, source) = checkpoint_for(&pretrained, &run).unwrap();
-        assert_eq!(checkpoint.iteration(), 6);
-        assert!(matches!(source, ModelSource::Pretrained(_)));
-        assert_eq!(
-            checkpoint.load_gan(&Device::Cpu).unwrap().config().filters,
-            4
-        );
+        // f16 weights: the same outputs as the checkpoint's f32 generator, to f16's precision.
+        let c = Tensor::randn(0f32, 1.0, (2, 1, 32, 128), &Device::Cpu).unwrap();
+        let z = Tensor::randn(0f32, 1.0, (2, 8, 2, 8), &Device::Cpu).unwrap();
+        let mode = crate::model::Mode::Infer;
+        let a = own.generator.forward(&c, &z, mode).unwrap();
+        let b = shipped.generator.forward(&c, &z, mode).unwrap();
+        let diff: f32 = (a - b)
+            .unwrap()
+            .abs()
+            .unwrap()
+            .max_all()
+            .unwrap()
+            .to_scalar()
+            .unwrap();
+        assert!(diff < 1e-2, "f16 export changed the output by {diff}");
+
         std::fs::remove_dir_all(&root).unwrap();
     }
 }

@@ -72,7 +72,7 @@ impl Default for ComposeOptions {
 
 /// Four-part arrangements of the melody in `input` (read at 4 steps per beat), one per sample:
 /// soprano = the input melody as it is, alto, tenor and bass from the generator (an f32
-/// generator on `device`, e.g. [`Pretrained`](crate::pretrained::Pretrained)'s or
+/// generator on `device`, e.g. [`TrainedModel`](crate::pretrained::TrainedModel)'s or
 /// [`Gan::generator`](crate::model::Gan::generator)).
 pub fn compose(
     generator: &Generator,

@@ -19,9 +19,11 @@
 //! The families, one file each: bar occupancy and pitch usage per bar ([`empty_bar_rate`],
 //! [`pitches_used`], [`pitch_classes_used`], [`pitch_range`]), the lab's pitch histogram
 //! ([`pitch_histogram_distance`]), tonality ([`in_scale_rate`]), and note-level texture
-//! ([`polyphonic_rate`], [`qualified_note_rate`]).
+//! ([`polyphonic_rate`], [`qualified_note_rate`]). Beside them, [`Key`] finds a piece's key and
+//! how many of its notes stay in it (the composer's check on its accompaniment).
 
 mod bars;
+mod key;
 mod lab;
 mod masks;
 mod notes;
@@ -29,6 +31,7 @@ mod scale;
 mod set;
 
 pub use bars::{empty_bar_rate, pitch_classes_used, pitch_range, pitches_used};
+pub use key::{Key, KeyMode};
 pub use lab::pitch_histogram_distance;
 pub use masks::{LOWEST_PITCH, METRIC_PITCHES, N_METRIC_PITCHES};
 pub use notes::{

@@ -5,6 +5,7 @@
 //! - [`wgan`]: [`WganGp`], the networks and optimisers with the critic and generator steps;
 //! - [`trainer`]: [`Trainer`], the lab's training loop with evaluation, samples and checkpoints;
 //! - [`config`]: [`TrainConfig`], every setting of a run, loadable from JSON;
+//! - [`eval`]: [`EvalSet`], the fixed evaluation melodies and latent vectors of a run;
 //! - [`data`], [`log`], [`checkpoint`], [`run_dir`]: what a run reads and writes;
 //! - [`reference`](mod@reference): the cross-check against the PyTorch reference's fixtures.
 
@@ -13,6 +14,7 @@ pub mod checkpoint;
 pub mod config;
 pub mod data;
 pub mod error;
+pub mod eval;
 pub mod log;
 pub mod loss;
 pub mod reference;
@@ -26,8 +28,9 @@ pub use checkpoint::{Checkpoint, CheckpointMeta};
 pub use config::{Precision, TrainConfig};
 pub use data::TrainData;
 pub use error::{LossKind, TrainError};
+pub use eval::{EvalSet, Evaluation};
 pub use log::{IterationRecord, MetricRecord, RunLog};
 pub use loss::{critic_loss, generator_loss, CriticLoss, GeneratorLoss};
 pub use run_dir::{latest_checkpoint, RunDir, SampleFiles};
-pub use trainer::{Evaluation, Progress, Trainer};
+pub use trainer::{Progress, Trainer};
 pub use wgan::{CriticStats, IterationStats, WganGp};

@@ -13,6 +13,7 @@ use super::checkpoint::{prune_checkpoints, Checkpoint};
 use super::config::TrainConfig;
 use super::data::TrainData;
 use super::error::{LossKind, TrainError};
+use super::eval::{EvalSet, Evaluation};
 use super::log::{IterationRecord, MetricRecord, RunLog};
 use super::loss::condition;
 use super::run_dir::{write_samples, RunDir, SampleFiles};
@@ -24,20 +25,6 @@ use crate::metrics::MetricSet;
 use crate::model::layout::{batch_to_tensor, tensor_to_batch};
 use crate::model::noise::sample_z;
 use crate::model::{Gan, Mode, ModelError};
-
-/// The generator's outputs on the evaluation melodies, and their metrics.
-#[derive(Debug, Clone)]
-pub struct Evaluation {
-    /// The iterations done when they were generated.
-    pub iteration: u64,
-    /// The evaluation snippets whose first track is the melody, (E, 32, 128, 4).
-    pub real: Array4<f32>,
-    /// The generator's outputs in inference mode with the fixed latent vectors, (E, 32, 128, 4),
-    /// tanh values (a note where > 0).
-    pub generated: Array4<f32>,
-    /// The metrics of `generated` (thresholded at 0).
-    pub metrics: MetricSet,
-}
 
 /// What one training iteration did, for progress lines and bars.
 #[derive(Debug, Clone)]
@@ -135,8 +122,7 @@ pub struct Trainer {
     data: TrainData,
     run: RunDir,
     log: RunLog,
-    eval_c: Tensor,
-    eval_z: Tensor,
+    eval: EvalSet,
     batch_seed: u64,
     /// The iteration the session started from.
     session_first: u64,
@@ -225,12 +211,7 @@ impl Trainer {
             .into());
         }
         let gan = wgan.gan();
-        let (dtype, device) = (gan.dtype(), gan.device());
-        let real = batch_to_tensor(&data.eval.view(), dtype, device)?;
-        let eval_c = condition(&real).map_err(ModelError::from)?;
-        let mut rng = ChaCha8Rng::seed_from_u64(derive_seed(config.seed, SeedPurpose::EvalNoise));
-        let eval_z = sample_z(&mut rng, gan.config(), data.eval.dim().0, dtype, device)
-            .map_err(ModelError::from)?;
+        let eval = EvalSet::new(&data.eval, config, gan.dtype(), gan.device())?;
         Ok(Self {
             batch_seed: derive_seed(config.seed, SeedPurpose::Batches),
             session_first: wgan.iterations(),
@@ -241,8 +222,7 @@ impl Trainer {
             data,
             run,
             log,
-            eval_c,
-            eval_z,
+            eval,
         })
     }
 
@@ -289,19 +269,7 @@ impl Trainer {
     /// The generator's outputs on the evaluation melodies now, in inference mode with the fixed
     /// latent vectors, and their metrics.
     pub fn evaluate(&self) -> Result<Evaluation> {
-        let fake = self
-            .gan()
-            .generator()
-            .forward(&self.eval_c, &self.eval_z, Mode::Infer)
-            .map_err(ModelError::from)?;
-        let generated = tensor_to_batch(&fake)?;
-        let metrics = MetricSet::compute(generated.view())?;
-        Ok(Evaluation {
-            iteration: self.iteration(),
-            real: self.data.eval.clone(),
-            generated,
-            metrics,
-        })
+        self.eval.evaluate(self.gan().generator(), self.iteration())
     }
 
     /// Trains every remaining iteration, calling `on_progress` after each.

@@ -4,8 +4,9 @@ use std::path::{Path, PathBuf};
 
 use gan_core::audio::{write_wav, SynthConfig};
 use gan_core::compose::{compose, ComposeOptions};
+use gan_core::metrics::Key;
 use gan_core::midi::{read_midi_file, write_midi_file, Melody};
-use gan_core::pretrained::Pretrained;
+use gan_core::pretrained::TrainedModel;
 use gan_core::roll::STEPS_PER_BEAT;
 
 /// Arguments of `gan compose`.
@@ -32,7 +33,8 @@ pub struct Args {
     /// The seed of the variations: the same seed writes the same music.
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// A pretrained model directory [default: the shipped data/pretrained].
+    /// The model: a pretrained directory, or a run directory of `gan train` (its newest
+    /// checkpoint) [default: the shipped data/pretrained].
     #[arg(long)]
     model: Option<PathBuf>,
 }
@@ -40,7 +42,7 @@ pub struct Args {
 /// Composes and writes the MIDI and WAV files.
 pub fn run(args: Args) -> gan_core::Result<()> {
     let input = read_midi_file(&args.melody, STEPS_PER_BEAT)?;
-    let model = Pretrained::load(args.model.unwrap_or_else(gan_core::pretrained::default_dir))?;
+    let model = TrainedModel::open(args.model.unwrap_or_else(gan_core::pretrained::default_dir))?;
     let options = ComposeOptions {
         melody: args.track.map_or(Melody::Auto, Melody::Skyline),
         pickup_steps: args.pickup,
@@ -50,6 +52,7 @@ pub fn run(args: Args) -> gan_core::Result<()> {
     };
     let scores = compose(&model.generator, &model.device, &input, &options)
         .map_err(|e| with_file(e.into(), &args.melody))?;
+    let key = Key::estimate(&input.tracks);
     let out = args.out.unwrap_or_else(|| {
         let stem = args
             .melody
@@ -75,6 +78,13 @@ pub fn run(args: Args) -> gan_core::Result<()> {
             wav.display(),
             score.duration_seconds()
         );
+        if let Some(key) = key {
+            let (rate, notes) = key.in_key_rate(&score.tracks[1..]);
+            crate::say!(
+                "  the input is in {key}; {:.0} % of the {notes} alto, tenor and bass notes are in it",
+                100.0 * rate
+            );
+        }
     }
     Ok(())
 }

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use gan_core::data::Dataset;
-use gan_core::pretrained::Pretrained;
+use gan_core::pretrained::TrainedModel;
 use gan_core::train::{RunDir, TrainConfig, TrainData, TrainError, Trainer};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -62,7 +62,10 @@ pub fn run(args: Args) -> gan_core::Result<()> {
             p.record.critic_loss(),
             p.record.generator_loss
         ));
-        if p.checkpoint.is_some() || bar.is_hidden() {
+        // Without a terminal (a log file, CI) the bar is hidden: a line per iteration instead.
+        if bar.is_hidden() {
+            crate::say!("{p}");
+        } else if p.checkpoint.is_some() {
             bar.println(p.to_string());
         }
     });
@@ -86,7 +89,7 @@ pub struct ExportArgs {
     out: Option<PathBuf>,
 }
 
-/// Exports the latest checkpoint's generator (f16), configuration and log.
+/// Exports the latest checkpoint's generator (f16), configuration, log and sample MIDI files.
 pub fn export(args: ExportArgs) -> gan_core::Result<()> {
     let checkpoint =
         RunDir::new(&args.run)
@@ -95,7 +98,7 @@ pub fn export(args: ExportArgs) -> gan_core::Result<()> {
                 dir: args.run.clone(),
             })?;
     let out = args.out.unwrap_or_else(gan_core::pretrained::default_dir);
-    Pretrained::export(&checkpoint, &out)?;
+    TrainedModel::export(&checkpoint, &out)?;
     crate::say!(
         "exported iteration {} of {} to {}",
         checkpoint.iteration(),
