@@ -280,15 +280,17 @@ mod tests {
         let gan = Gan::new(config.model, 1, DType::F32, &Device::Cpu).unwrap();
         let mut wgan = WganGp::new(gan, config).unwrap();
         wgan.set_iterations(iterations);
-        let mut log = RunLog::default();
-        log.iterations = (1..=iterations)
-            .map(|iteration| crate::train::IterationRecord {
-                iteration,
-                critic: Vec::new(),
-                generator_loss: 0.0,
-                seconds: 0.1,
-            })
-            .collect();
+        let log = RunLog {
+            iterations: (1..=iterations)
+                .map(|iteration| crate::train::IterationRecord {
+                    iteration,
+                    critic: Vec::new(),
+                    generator_loss: 0.0,
+                    seconds: 0.1,
+                })
+                .collect(),
+            ..RunLog::default()
+        };
         Checkpoint::save(run.checkpoints_dir(), &wgan, &log).unwrap()
     }
 

@@ -64,9 +64,7 @@ impl Key {
             ] {
                 let rotated: [f64; 12] =
                     std::array::from_fn(|pc| profile[(pc + 12 - usize::from(tonic)) % 12]);
-                let Some(r) = correlation(&durations, &rotated) else {
-                    return None;
-                };
+                let r = correlation(&durations, &rotated)?;
                 if best.is_none_or(|(b, _)| r > b) {
                     best = Some((r, Key { tonic, mode }));
                 }

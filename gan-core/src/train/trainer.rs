@@ -4,10 +4,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use candle_core::{Device, Tensor};
-use ndarray::Array4;
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
+use candle_core::Device;
 
 use super::checkpoint::{prune_checkpoints, Checkpoint};
 use super::config::TrainConfig;
@@ -15,16 +12,14 @@ use super::data::TrainData;
 use super::error::{LossKind, TrainError};
 use super::eval::{EvalSet, Evaluation};
 use super::log::{IterationRecord, MetricRecord, RunLog};
-use super::loss::condition;
 use super::run_dir::{write_samples, RunDir, SampleFiles};
 use super::seeds::{derive_seed, SeedPurpose};
 use super::wgan::{IterationStats, WganGp};
 use crate::data::{Batches, Dataset};
 use crate::error::Result;
 use crate::metrics::MetricSet;
-use crate::model::layout::{batch_to_tensor, tensor_to_batch};
-use crate::model::noise::sample_z;
-use crate::model::{Gan, Mode, ModelError};
+use crate::model::layout::batch_to_tensor;
+use crate::model::{Gan, ModelError};
 
 /// What one training iteration did, for progress lines and bars.
 #[derive(Debug, Clone)]
