@@ -267,6 +267,40 @@ fn train_export_and_compose_the_whole_melody() {
     assert_eq!(std::fs::read(dir.join("named-1.mid")).unwrap(), first);
 }
 
+/// A type-0 MIDI file (480 ticks a beat) holding middle C for `ticks` ticks.
+fn one_long_note(ticks: u32) -> Vec<u8> {
+    use midly::{Format, Header, MetaMessage, MidiMessage, Smf, Timing, TrackEvent, TrackEventKind};
+    let note = |delta: u32, on: bool| TrackEvent {
+        delta: delta.into(),
+        kind: TrackEventKind::Midi {
+            channel: 0.into(),
+            message: if on {
+                MidiMessage::NoteOn {
+                    key: 60.into(),
+                    vel: 100.into(),
+                }
+            } else {
+                MidiMessage::NoteOff {
+                    key: 60.into(),
+                    vel: 0.into(),
+                }
+            },
+        },
+    };
+    let mut smf = Smf::new(Header::new(Format::SingleTrack, Timing::Metrical(480.into())));
+    smf.tracks.push(vec![
+        note(0, true),
+        note(ticks, false),
+        TrackEvent {
+            delta: 0.into(),
+            kind: TrackEventKind::Meta(MetaMessage::EndOfTrack),
+        },
+    ]);
+    let mut bytes = Vec::new();
+    smf.write_std(&mut bytes).unwrap();
+    bytes
+}
+
 #[test]
 fn compose_and_train_errors_are_clear() {
     let dir = scratch("compose_errors");
@@ -283,6 +317,20 @@ fn compose_and_train_errors_are_clear() {
             missing.to_str().unwrap(),
         ]),
         &["no-model"],
+    );
+    // A melody of no notes, and one note that lasts over MAX_STEPS steps (about 2.7 hours).
+    let silent = dir.join("silent.mid");
+    let nothing = gan_core::Multitrack::new(4, 100.0, vec![gan_core::Track::silent("x", 0, 32)]);
+    gan_core::midi::write_midi_file(&silent, &nothing).unwrap();
+    assert_fails_with(
+        &gan(&["compose", silent.to_str().unwrap()]),
+        &["silent.mid", "no notes"],
+    );
+    let long = dir.join("long.mid");
+    std::fs::write(&long, one_long_note(480 * 20_000)).unwrap();
+    assert_fails_with(
+        &gan(&["compose", long.to_str().unwrap()]),
+        &["long.mid", "MAX_STEPS"],
     );
     // A drums-only melody: Twinkle moved to the drum channel.
     let mut drums = gan_core::midi::twinkle_twinkle();

@@ -1,0 +1,129 @@
+//! The shipped pretrained model (data/pretrained): it loads, it composes music in the melody's
+//! key, `gan compose` with no flags uses it, and pretty_midi reads what it writes.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use gan_core::compose::{compose, ComposeOptions};
+use gan_core::metrics::{Key, KeyMode};
+use gan_core::midi::{read_midi_file, twinkle_twinkle};
+use gan_core::pretrained::{default_dir, ModelSource, TrainedModel};
+use gan_core::roll::STEPS_PER_BEAT;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+#[test]
+fn the_shipped_model_loads_with_its_log_metrics_and_samples() {
+    let model = TrainedModel::load_default().unwrap();
+    assert_eq!(model.source, ModelSource::Pretrained(default_dir()));
+    assert_eq!(model.config.model, gan_core::model::ModelConfig::default());
+    let iterations = model.iteration();
+    assert!(
+        iterations >= 500,
+        "trained for only {iterations} iterations"
+    );
+    assert_eq!(model.log.iterations.len() as u64, iterations);
+    assert!(
+        model.log.reference.is_some(),
+        "the data set's reference metrics"
+    );
+    let last = model.log.metrics.last().expect("metrics recorded");
+    assert_eq!(last.iteration, iterations);
+    let samples = model.sample_iterations().unwrap();
+    assert_eq!(samples.first(), Some(&0));
+    assert_eq!(samples.last(), Some(&iterations));
+    let sample = model.sample(iterations).unwrap();
+    assert_eq!(sample.tracks.len(), 4);
+}
+
+#[test]
+fn twinkle_gets_an_accompaniment_in_its_key() {
+    let model = TrainedModel::load_default().unwrap();
+    let twinkle = read_midi_file(repo().join("data/twinkle_twinkle.mid"), STEPS_PER_BEAT).unwrap();
+    let key = Key::estimate(&twinkle.tracks).unwrap();
+    assert_eq!(
+        key,
+        Key {
+            tonic: 0,
+            mode: KeyMode::Major
+        }
+    );
+    let options = ComposeOptions {
+        samples: 4,
+        ..ComposeOptions::default()
+    };
+    let scores = compose(&model.generator, &model.device, &twinkle, &options).unwrap();
+    for (i, score) in scores.iter().enumerate() {
+        assert_eq!(score.len(), twinkle.len());
+        assert_eq!(
+            score.tracks[0].pianoroll,
+            twinkle_twinkle().tracks[0].pianoroll.mapv(|v| v.min(127))
+        );
+        let (rate, notes) = key.in_key_rate(&score.tracks[1..]);
+        // Alto, tenor and bass play: at least a note per bar each.
+        assert!(notes >= 3 * 12, "variation {i}: {notes} notes");
+        assert!(rate >= 0.7, "variation {i}: {:.1} % in {key}", 100.0 * rate);
+    }
+}
+
+#[test]
+fn gan_compose_with_no_flags_writes_midi_and_wav_that_pretty_midi_reads() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("pretrained_compose");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let melody = dir.join("twinkle_twinkle.mid");
+    std::fs::copy(repo().join("data/twinkle_twinkle.mid"), &melody).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_gan"))
+        .arg("compose")
+        .arg(&melody)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("C major"), "{stdout}");
+    let midi = dir.join("twinkle_twinkle-composed.mid");
+    let wav = dir.join("twinkle_twinkle-composed.wav");
+    let reader = hound::WavReader::open(&wav).unwrap();
+    let seconds = reader.duration() as f64 / f64::from(reader.spec().sample_rate);
+    let score = read_midi_file(&midi, STEPS_PER_BEAT).unwrap();
+    assert!(seconds >= score.duration_seconds(), "{seconds} s of audio");
+
+    // pretty_midi reads four instruments, the first with exactly the melody's notes.
+    let python = std::env::var_os("GAN_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join(".venv/bin/python"));
+    let report = Command::new(&python)
+        .arg(repo().join("scripts/check_pretty_midi.py"))
+        .arg(&midi)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!(
+                "{}: {e}; run `bash scripts/setup_python.sh`",
+                python.display()
+            )
+        });
+    assert!(
+        report.status.success(),
+        "{}",
+        String::from_utf8_lossy(&report.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
+    let instruments = report[0]["instruments"].as_array().unwrap();
+    assert_eq!(instruments.len(), 4);
+    let mut melody_notes = twinkle_twinkle().tracks[0].notes();
+    melody_notes.sort_by_key(|n| (n.start, n.pitch));
+    let soprano = instruments[0]["notes"].as_array().unwrap();
+    assert_eq!(soprano.len(), melody_notes.len());
+    for (got, want) in soprano.iter().zip(&melody_notes) {
+        assert_eq!(got["pitch"], u64::from(want.pitch));
+    }
+    for voice in &instruments[1..] {
+        assert!(!voice["notes"].as_array().unwrap().is_empty(), "{voice}");
+    }
+}
