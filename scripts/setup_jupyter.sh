@@ -64,6 +64,18 @@ with open(spec_path, "w") as f:
 PY
 JUPYTER_PATH="$root/.venv/share/jupyter" .venv/bin/jupyter kernelspec list | grep -E "^\s+rust\s" \
     | sed 's/^/    /'
+# JupyterLab's settings for the lab: no "official Jupyter news" question and no update check (both
+# would fetch from the web).
+settings_dir="$root/.venv/share/jupyter/lab/settings"
+mkdir -p "$settings_dir"
+cat > "$settings_dir/overrides.json" <<'JSON'
+{
+  "@jupyterlab/apputils-extension:notification": {
+    "fetchNews": "false",
+    "checkForUpdates": false
+  }
+}
+JSON
 
 echo "==> [4/4] Warming the kernel: compiling gan-core as the notebooks do (first time: several"
 echo "    minutes; afterwards seconds)"

@@ -26,9 +26,14 @@ fn main() -> gan_core::Result<()> {
     // The generator on every held-out snippet's melody, 64 at a time.
     let mut parts = Vec::new();
     for start in (0..n).step_by(64) {
-        let chunk = real.slice(s![start..(start + 64).min(n), .., .., ..]).to_owned();
+        let chunk = real
+            .slice(s![start..(start + 64).min(n), .., .., ..])
+            .to_owned();
         let eval = EvalSet::new(&chunk, config, candle_core::DType::F32, &model.device)?;
-        parts.push(eval.evaluate(&model.generator, model.iteration())?.generated);
+        parts.push(
+            eval.evaluate(&model.generator, model.iteration())?
+                .generated,
+        );
     }
     let views: Vec<_> = parts.iter().map(|p| p.view()).collect();
     let generated = ndarray::concatenate(Axis(0), &views).expect("same shapes");
@@ -38,7 +43,12 @@ fn main() -> gan_core::Result<()> {
     println!("{}", ours.comparison_table(&bach));
 
     // Whole held-out chorales, composed from their soprano as a user's melody.
-    let mut ids: Vec<&str> = split.eval.sources.iter().map(|(id, _)| id.as_str()).collect();
+    let mut ids: Vec<&str> = split
+        .eval
+        .sources
+        .iter()
+        .map(|(id, _)| id.as_str())
+        .collect();
     ids.dedup();
     let mut rates = Vec::new();
     let (mut inside, mut all) = (0.0, 0usize);

@@ -18,7 +18,7 @@ use crate::data::Dataset;
 use crate::error::{io_error, Result};
 use crate::midi::read_midi_file;
 use crate::model::{Generator, ModelError};
-use crate::roll::Multitrack;
+use crate::roll::{Multitrack, Track, STEPS_PER_BEAT, VOICE_NAMES};
 use crate::train::checkpoint::checkpoint_name;
 use crate::train::{
     Checkpoint, EvalSet, Evaluation, RunDir, RunLog, TrainConfig, TrainData, TrainError,
@@ -189,8 +189,8 @@ impl TrainedModel {
         Ok(found)
     }
 
-    /// The sample written at `iteration`: the generator's accompaniments of the evaluation
-    /// melodies one after the other, as a 4-track piano roll.
+    /// The sample written at `iteration`: the generator's four voices for the evaluation
+    /// melodies one after the other, soprano to bass (a voice it left silent is an empty track).
     pub fn sample(&self, iteration: u64) -> Result<Multitrack> {
         let path = self.samples_root.sample_files(iteration).midi;
         if !path.is_file() {
@@ -201,7 +201,19 @@ impl TrainedModel {
             ))
             .into());
         }
-        read_midi_file(&path, 4)
+        let read = read_midi_file(&path, STEPS_PER_BEAT)?;
+        // The reader keeps only tracks with notes: put the voices back in place by name.
+        let tracks = VOICE_NAMES
+            .iter()
+            .map(|&name| {
+                read.tracks
+                    .iter()
+                    .find(|t| t.name == name)
+                    .cloned()
+                    .unwrap_or_else(|| Track::silent(name, 0, read.len()))
+            })
+            .collect();
+        Ok(Multitrack::new(read.resolution, read.tempo_bpm, tracks))
     }
 
     /// The generator's outputs on the evaluation melodies of its training configuration
@@ -310,7 +322,20 @@ mod tests {
         let checkpoint = save_tiny_checkpoint(&run, 4);
         std::fs::create_dir_all(run.samples_dir()).unwrap();
         for i in [0, 2, 4, 6] {
-            let roll = crate::midi::twinkle_twinkle();
+            // Soprano and bass sound, alto and tenor are silent.
+            let tune = crate::midi::twinkle_twinkle().tracks.remove(0);
+            let len = tune.len();
+            let voices = VOICE_NAMES
+                .iter()
+                .map(|&name| match name {
+                    "Soprano" | "Bass" => Track {
+                        name: name.into(),
+                        ..tune.clone()
+                    },
+                    _ => Track::silent(name, 0, len),
+                })
+                .collect();
+            let roll = Multitrack::new(STEPS_PER_BEAT, 100.0, voices);
             crate::midi::write_midi_file(run.sample_files(i).midi, &roll).unwrap();
         }
         let own = TrainedModel::open(run.path()).unwrap();
@@ -321,7 +346,10 @@ mod tests {
         );
         // The sample written after the checkpoint (a later, unsaved part of the run) is not its.
         assert_eq!(own.sample_iterations().unwrap(), vec![0, 2, 4]);
-        assert!(!own.sample(2).unwrap().tracks.is_empty());
+        let sample = own.sample(2).unwrap();
+        let names: Vec<&str> = sample.tracks.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, VOICE_NAMES);
+        assert!(sample.tracks[1].notes().is_empty() && !sample.tracks[3].notes().is_empty());
         let err = own.sample(3).unwrap_err().to_string();
         assert!(
             err.contains("iter_000003.mid") && err.contains("[0, 2, 4]"),

@@ -269,7 +269,9 @@ fn train_export_and_compose_the_whole_melody() {
 
 /// A type-0 MIDI file (480 ticks a beat) holding middle C for `ticks` ticks.
 fn one_long_note(ticks: u32) -> Vec<u8> {
-    use midly::{Format, Header, MetaMessage, MidiMessage, Smf, Timing, TrackEvent, TrackEventKind};
+    use midly::{
+        Format, Header, MetaMessage, MidiMessage, Smf, Timing, TrackEvent, TrackEventKind,
+    };
     let note = |delta: u32, on: bool| TrackEvent {
         delta: delta.into(),
         kind: TrackEventKind::Midi {
@@ -287,7 +289,10 @@ fn one_long_note(ticks: u32) -> Vec<u8> {
             },
         },
     };
-    let mut smf = Smf::new(Header::new(Format::SingleTrack, Timing::Metrical(480.into())));
+    let mut smf = Smf::new(Header::new(
+        Format::SingleTrack,
+        Timing::Metrical(480.into()),
+    ));
     smf.tracks.push(vec![
         note(0, true),
         note(ticks, false),

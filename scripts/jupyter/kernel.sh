@@ -5,13 +5,13 @@
 #
 # What it arranges, so that every notebook compiles the same way and reuses earlier builds:
 # - evcxr's start-up commands come from scripts/jupyter/evcxr/init.evcxr (EVCXR_CONFIG_DIR): the
-#   optimisation level and evcxr's compilation cache, kept in target/evcxr/cache;
+#   optimisation level, the same for every notebook;
 # - builds go to a persistent directory, target/evcxr/kernel-<i>: the first one that no running
 #   kernel holds (a lock on kernel-<i>.lock). One kernel at a time (the usual case, and the
 #   headless test) always gets kernel-0, which scripts/setup_jupyter.sh has warmed: gan-core and
 #   its dependencies are already compiled there. A notebook started while another kernel runs
-#   gets kernel-1: its first `:dep` takes the dependencies from the cache and compiles gan-core
-#   (half a minute), later ones reuse kernel-1;
+#   gets kernel-1: its first `:dep` compiles gan-core and its dependencies there (several
+#   minutes), later ones reuse kernel-1;
 # - dependency versions come from the repository's Cargo.lock, as for `cargo test`.
 set -euo pipefail
 
@@ -47,8 +47,6 @@ cp "$root/Cargo.lock" "$slot/Cargo.lock"
 
 export EVCXR_TMPDIR="$slot"
 export EVCXR_CONFIG_DIR="$here/evcxr"
-# evcxr's compilation cache (`:cache` in init.evcxr) lives in $XDG_CACHE_HOME/evcxr.
-export XDG_CACHE_HOME="$builds/cache"
 # With JUPYTER_PATH set, evcxr_jupyter would check (and could rewrite) the kernel spec there.
 unset JUPYTER_PATH
 exec evcxr_jupyter --control_file "$1"

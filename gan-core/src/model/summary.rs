@@ -98,7 +98,7 @@ impl Summary {
 }
 
 /// Formats a count with thousands separators, as Keras does: 8,273,540.
-fn grouped(n: usize) -> String {
+pub fn grouped(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, ch) in digits.chars().enumerate() {
