@@ -52,12 +52,16 @@ fn main() -> gan_core::Result<()> {
     ids.dedup();
     let mut rates = Vec::new();
     let (mut inside, mut all) = (0.0, 0usize);
+    let (mut bach_inside, mut bach_all) = (0.0, 0usize);
     for id in &ids {
         let entry = data.chorale(id)?;
         let chorale = &entry.roll;
         let Some(key) = Key::estimate(&chorale.tracks) else {
             continue;
         };
+        let (rate, notes) = key.in_key_rate(&chorale.tracks[1..]);
+        bach_inside += rate * notes as f64;
+        bach_all += notes;
         let melody = Multitrack::new(
             chorale.resolution,
             chorale.tempo_bpm,
@@ -84,6 +88,10 @@ fn main() -> gan_core::Result<()> {
         }
     }
     rates.sort_by(f64::total_cmp);
+    println!(
+        "Bach's own alto, tenor and bass in those chorales: {:.1} % of {bach_all} notes in the key",
+        100.0 * bach_inside / bach_all.max(1) as f64
+    );
     println!(
         "{} held-out chorales composed from their soprano: {:.1} % of {all} alto, tenor and bass \
          notes in the chorale's key (per chorale: min {:.1} %, median {:.1} %)",
