@@ -259,10 +259,13 @@ fn train_export_and_compose_the_whole_melody() {
         "2",
         "--seed",
         "4",
+        "--png",
     ];
     assert!(gan(&args).status.success());
     let first = std::fs::read(dir.join("named-1.mid")).unwrap();
     assert!(dir.join("named-2.wav").exists());
+    let png = std::fs::read(dir.join("named-2.png")).unwrap();
+    assert_eq!(&png[1..4], b"PNG");
     assert!(gan(&args).status.success());
     assert_eq!(std::fs::read(dir.join("named-1.mid")).unwrap(), first);
 }

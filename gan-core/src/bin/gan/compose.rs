@@ -33,6 +33,9 @@ pub struct Args {
     /// The seed of the variations: the same seed writes the same music.
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Also draw each variation's piano roll, one panel per voice, to a PNG beside its MIDI file.
+    #[arg(long)]
+    png: bool,
     /// The model: a pretrained directory, or a run directory of `gan train` (its newest
     /// checkpoint) [default: the shipped data/pretrained].
     #[arg(long)]
@@ -72,6 +75,11 @@ pub fn run(args: Args) -> gan_core::Result<()> {
         );
         write_midi_file(&midi, score)?;
         write_wav(&wav, score, &SynthConfig::default())?;
+        if args.png {
+            let png = midi.with_extension("png");
+            gan_core::error::write_atomic(&png, &gan_core::plot::pianoroll_png(score)?)?;
+            crate::say!("wrote {}", png.display());
+        }
         crate::say!(
             "wrote {} and {} ({:.1} s)",
             midi.display(),
