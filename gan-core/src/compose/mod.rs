@@ -2,12 +2,15 @@
 //! bar-aligned two-bar windows, and the generator writes alto, tenor and bass for every window
 //! with one latent grid per sample, so the voices keep their character from window to window.
 //! The output keeps the input melody, unchanged, as its soprano, and puts the generated voices
-//! back in the input's register.
+//! back in the input's register, one note at a time each, without the generator's one-step
+//! flickers ([`tidy`]).
 
 mod register;
+mod tidy;
 mod windows;
 
 pub use register::{octave_shift, SOPRANO_CENTER};
+pub use tidy::tidy;
 pub use windows::{join_windows, melody_windows};
 
 use candle_core::{DType, Device, Tensor};
@@ -56,6 +59,12 @@ pub struct ComposeOptions {
     pub seed: u64,
     /// Keep one note at a time in each generated voice (its top note; the bass keeps its lowest).
     pub monophonic: bool,
+    /// With `monophonic`: generated notes shorter than this many steps are dropped (1 keeps all).
+    pub min_note_steps: usize,
+    /// With `monophonic`: a generated note is held over a rest after it of up to this many steps
+    /// (0 holds none; the default, 8, is a half note), so the voices sing lines instead of
+    /// flickering.
+    pub legato_steps: usize,
 }
 
 impl Default for ComposeOptions {
@@ -66,6 +75,8 @@ impl Default for ComposeOptions {
             samples: 1,
             seed: 0,
             monophonic: true,
+            min_note_steps: 2,
+            legato_steps: 2 * STEPS_PER_BEAT,
         }
     }
 }
@@ -116,7 +127,7 @@ pub fn compose(
             tune.len(),
             input.tempo_bpm,
         );
-        out.push(arrange(&tune, roll, shift, options.monophonic));
+        out.push(arrange(&tune, roll, shift, options));
     }
     Ok(out)
 }
@@ -142,8 +153,14 @@ fn generate(
     tensor_to_batch(&Tensor::cat(&parts, 0)?)
 }
 
-/// The final score: the input melody as soprano, the generated voices moved back by `shift`.
-fn arrange(tune: &Track, generated: Multitrack, shift: i32, monophonic: bool) -> Multitrack {
+/// The final score: the input melody as soprano, the generated voices moved back by `shift`
+/// (and tidied, when `options.monophonic`).
+fn arrange(
+    tune: &Track,
+    generated: Multitrack,
+    shift: i32,
+    options: &ComposeOptions,
+) -> Multitrack {
     let mut tracks = Vec::with_capacity(4);
     let mut soprano = tune.clone();
     soprano.name = VOICE_NAMES[0].to_string();
@@ -151,12 +168,13 @@ fn arrange(tune: &Track, generated: Multitrack, shift: i32, monophonic: bool) ->
     tracks.push(soprano);
     for (k, track) in generated.tracks.into_iter().enumerate().skip(1) {
         let mut voice = track.transposed(-shift);
-        if monophonic {
-            voice = if k == 3 {
+        if options.monophonic {
+            let line = if k == 3 {
                 bottom_line(&voice)
             } else {
                 skyline(&voice)
             };
+            voice = tidy(&line, options.min_note_steps, options.legato_steps);
         }
         voice.name = VOICE_NAMES[k].to_string();
         tracks.push(voice);
