@@ -141,20 +141,20 @@ impl Generator {
             .contiguous()
     }
 
-    /// A snapshot of this generator for inference (the weights as they are now): BatchNorm
-    /// folded into the up blocks' convolutions, their phase kernels built once, and no
-    /// autograd graph. Build a new one after the weights change.
+    /// A snapshot of this generator for inference (a copy of the weights as they are now):
+    /// BatchNorm folded into the up blocks' convolutions, their phase kernels built once, and
+    /// no autograd graph. Later training does not change it: build a new one to see it.
     pub fn for_inference(&self) -> Result<InferenceGenerator> {
         let down = self
             .down
             .iter()
             .map(|block| {
                 let bn = match &block.bn {
-                    Some(bn) => Some([bn.gamma().detach(), bn.beta().detach(), bn.moving_stats()?]),
+                    Some(bn) => Some([bn.gamma().copy()?, bn.beta().copy()?, bn.moving_stats()?]),
                     None => None,
                 };
                 Ok(FrozenDown {
-                    conv: block.conv.detached(),
+                    conv: block.conv.frozen_copy()?,
                     bn,
                 })
             })
@@ -179,7 +179,7 @@ impl Generator {
             latent: self.config.latent,
             down,
             up,
-            out: FrozenUp::new(&out.weight().detach(), out.bias().detach())?,
+            out: FrozenUp::new(&out.weight().detach(), out.bias().copy()?)?,
         })
     }
 
@@ -384,8 +384,12 @@ mod tests {
         let frozen = g.for_inference().unwrap();
         let ours = frozen.forward(&c, &z).unwrap();
         assert_close(&ours, &expected, 1e-12, "inference snapshot");
-        // A snapshot: further training leaves it unchanged.
+        // A snapshot: further training (moving statistics, in-place weight updates) leaves it
+        // unchanged.
         g.forward(&c, &z, Mode::Train).unwrap();
+        for var in gan.trainable_generator_vars().unwrap() {
+            var.set(&(var.as_tensor() * 1.5).unwrap()).unwrap();
+        }
         assert_close(&frozen.forward(&c, &z).unwrap(), &ours, 0.0, "snapshot");
         let err = frozen.forward(&c, &random((3, 4, 2, 8), 3)).unwrap_err();
         assert!(err.to_string().contains("generator z"), "{err}");

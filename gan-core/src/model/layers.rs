@@ -103,6 +103,16 @@ impl SameConv2d {
         }
     }
 
+    /// A copy of the weights as they are now, cut from the graph: unlike [`Self::detached`], it
+    /// does not share memory with the variables, so later (in-place) updates leave it alone.
+    pub fn frozen_copy(&self) -> Result<Self> {
+        Ok(Self {
+            weight: self.weight.copy()?,
+            bias: self.bias.copy()?,
+            stride: self.stride,
+        })
+    }
+
     fn kernel(&self) -> usize {
         self.weight.dims()[2]
     }
