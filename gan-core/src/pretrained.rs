@@ -93,7 +93,7 @@ impl TrainedModel {
                 dir: dir.to_path_buf(),
             }
             .into()),
-            None => Err(missing(dir.join(GENERATOR_FILE), "no trained model here").into()),
+            None => Err(checkpoint_error(dir.join(GENERATOR_FILE), "no trained model here").into()),
         }
     }
 
@@ -102,12 +102,12 @@ impl TrainedModel {
         let dir = dir.as_ref();
         let path = dir.join(GENERATOR_FILE);
         if !path.is_file() {
-            return Err(missing(path, "missing: no pretrained generator here").into());
+            return Err(checkpoint_error(path, "missing: no pretrained generator here").into());
         }
         let config = TrainConfig::load(dir.join(CONFIG_FILE))?;
         let log = RunLog::load(dir.join(LOG_FILE))?;
         let device = Device::Cpu;
-        let bad = |reason: String| missing(path.clone(), &reason);
+        let bad = |reason: String| checkpoint_error(path.clone(), &reason);
         let tensors =
             candle_core::safetensors::load(&path, &device).map_err(|e| bad(e.to_string()))?;
         let weights: HashMap<String, Tensor> = tensors
@@ -136,18 +136,13 @@ impl TrainedModel {
     pub fn from_checkpoint(checkpoint: &Checkpoint) -> Result<Self> {
         let device = Device::Cpu;
         let gan = checkpoint.load_gan(&device)?;
-        let run_dir = checkpoint
-            .dir()
-            .parent()
-            .and_then(Path::parent)
-            .unwrap_or(checkpoint.dir());
         Ok(Self {
             generator: gan.generator().clone(),
             device,
             config: checkpoint.config().clone(),
             log: checkpoint.load_log()?,
             source: ModelSource::Checkpoint(checkpoint.dir().to_path_buf()),
-            samples_root: RunDir::new(run_dir),
+            samples_root: run_of(checkpoint),
         })
     }
 
@@ -168,25 +163,7 @@ impl TrainedModel {
 
     /// The iterations, up to [`TrainedModel::iteration`], with a sample written, in order.
     pub fn sample_iterations(&self) -> Result<Vec<u64>> {
-        let dir = self.samples_root.samples_dir();
-        if !dir.is_dir() {
-            return Ok(Vec::new());
-        }
-        let mut found: Vec<u64> = std::fs::read_dir(&dir)
-            .map_err(io_error(&dir))?
-            .filter_map(|entry| {
-                let name = entry.ok()?.file_name().into_string().ok()?;
-                let iteration: u64 = name
-                    .strip_prefix("iter_")?
-                    .strip_suffix(".mid")?
-                    .parse()
-                    .ok()?;
-                (checkpoint_name(iteration) + ".mid" == name).then_some(iteration)
-            })
-            .filter(|&i| i <= self.iteration())
-            .collect();
-        found.sort_unstable();
-        Ok(found)
+        written_samples(&self.samples_root, self.iteration())
     }
 
     /// The sample written at `iteration`: the generator's four voices for the evaluation
@@ -249,18 +226,17 @@ impl TrainedModel {
         let path = dir.join(GENERATOR_FILE);
         let tmp = dir.join(format!(".{GENERATOR_FILE}.tmp{}", std::process::id()));
         candle_core::safetensors::save(&half, &tmp)
-            .map_err(|e| missing(path.clone(), &e.to_string()))?;
+            .map_err(|e| checkpoint_error(path.clone(), &e.to_string()))?;
         std::fs::rename(&tmp, &path).map_err(io_error(&path))?;
         checkpoint.config().save(dir.join(CONFIG_FILE))?;
         checkpoint.load_log()?.save(dir.join(LOG_FILE))?;
 
-        let source = Self::from_checkpoint(checkpoint)?;
-        let target = RunDir::new(dir);
+        let (source, target) = (run_of(checkpoint), RunDir::new(dir));
         let samples = target.samples_dir();
         std::fs::create_dir_all(&samples).map_err(io_error(&samples))?;
-        for iteration in source.sample_iterations()? {
+        for iteration in written_samples(&source, checkpoint.iteration())? {
             let (from, to) = (
-                source.samples_root.sample_files(iteration).midi,
+                source.sample_files(iteration).midi,
                 target.sample_files(iteration).midi,
             );
             let bytes = std::fs::read(&from).map_err(io_error(&from))?;
@@ -270,8 +246,37 @@ impl TrainedModel {
     }
 }
 
+/// The run directory a checkpoint belongs to (`<run>/checkpoints/iter_<N>`).
+fn run_of(checkpoint: &Checkpoint) -> RunDir {
+    let dir = checkpoint.dir();
+    RunDir::new(dir.parent().and_then(Path::parent).unwrap_or(dir))
+}
+
+/// The iterations up to `up_to` with a sample MIDI file in `run`'s samples, in order.
+fn written_samples(run: &RunDir, up_to: u64) -> Result<Vec<u64>> {
+    let dir = run.samples_dir();
+    if !dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut found: Vec<u64> = std::fs::read_dir(&dir)
+        .map_err(io_error(&dir))?
+        .filter_map(|entry| {
+            let name = entry.ok()?.file_name().into_string().ok()?;
+            let iteration: u64 = name
+                .strip_prefix("iter_")?
+                .strip_suffix(".mid")?
+                .parse()
+                .ok()?;
+            (checkpoint_name(iteration) + ".mid" == name).then_some(iteration)
+        })
+        .filter(|&i| i <= up_to)
+        .collect();
+    found.sort_unstable();
+    Ok(found)
+}
+
 /// A checkpoint error about a pretrained model's file.
-fn missing(path: PathBuf, reason: &str) -> TrainError {
+fn checkpoint_error(path: PathBuf, reason: &str) -> TrainError {
     TrainError::Checkpoint {
         path,
         reason: reason.to_string(),

@@ -58,16 +58,6 @@ impl EvalSet {
         })
     }
 
-    /// The number of evaluation melodies.
-    pub fn len(&self) -> usize {
-        self.real.dim().0
-    }
-
-    /// Whether there are none.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// What `generator` makes of the melodies (labelled as after `iteration` iterations).
     pub fn evaluate(&self, generator: &Generator, iteration: u64) -> Result<Evaluation> {
         let fake = generator
