@@ -3,8 +3,9 @@
 //! Runs `scripts/check_pretty_midi.py` with the Python at `$GAN_PYTHON`, else the repository's
 //! `.venv/bin/python`; `bash scripts/setup_python.sh` creates that environment.
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use gan_core::midi::write_midi_file;
 use gan_core::roll::{Multitrack, Track, N_PITCHES};
@@ -114,25 +115,8 @@ fn pieces() -> Vec<Piece> {
     ]
 }
 
-/// The Python to run: `$GAN_PYTHON`, else `.venv/bin/python` in the repository root.
-fn python() -> PathBuf {
-    if let Some(p) = std::env::var_os("GAN_PYTHON") {
-        return PathBuf::from(p);
-    }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let venv = root.join(".venv").join("bin").join("python");
-    assert!(
-        venv.exists(),
-        "no Python environment at {}: run `bash scripts/setup_python.sh` in the repository root \
-         (or set GAN_PYTHON to a Python with pretty_midi)",
-        venv.display()
-    );
-    venv
-}
-
 #[test]
 fn pretty_midi_reads_the_notes_we_wrote() {
-    let python = python();
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("midi_pretty_midi");
     let _ = std::fs::remove_dir_all(&dir);
     let pieces = pieces();
@@ -143,24 +127,7 @@ fn pretty_midi_reads_the_notes_we_wrote() {
         write_midi_file(file, &piece.multitrack()).unwrap();
     }
 
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/check_pretty_midi.py");
-    let output = Command::new(&python)
-        .arg(&script)
-        .args(&files)
-        .output()
-        .unwrap_or_else(|e| {
-            panic!(
-                "could not run {}: {e}; run `bash scripts/setup_python.sh`",
-                python.display()
-            )
-        });
-    assert!(
-        output.status.success(),
-        "{} failed (run `bash scripts/setup_python.sh`?):\n{}",
-        script.display(),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let report: Value = support::pretty_midi_report(&files);
 
     for (k, piece) in pieces.iter().enumerate() {
         let step_seconds = 60.0 / piece.tempo_bpm / piece.resolution as f64;

@@ -1,6 +1,8 @@
 //! The shipped pretrained model (data/pretrained): it loads, it composes music in the melody's
 //! key, `gan compose` with no flags uses it, and pretty_midi reads what it writes.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -95,25 +97,7 @@ fn gan_compose_with_no_flags_writes_midi_and_wav_that_pretty_midi_reads() {
     assert!(seconds >= score.duration_seconds(), "{seconds} s of audio");
 
     // pretty_midi reads four instruments, the first with exactly the melody's notes.
-    let python = std::env::var_os("GAN_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join(".venv/bin/python"));
-    let report = Command::new(&python)
-        .arg(repo().join("scripts/check_pretty_midi.py"))
-        .arg(&midi)
-        .output()
-        .unwrap_or_else(|e| {
-            panic!(
-                "{}: {e}; run `bash scripts/setup_python.sh`",
-                python.display()
-            )
-        });
-    assert!(
-        report.status.success(),
-        "{}",
-        String::from_utf8_lossy(&report.stderr)
-    );
-    let report: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
+    let report = support::pretty_midi_report(std::slice::from_ref(&midi));
     let instruments = report[0]["instruments"].as_array().unwrap();
     assert_eq!(instruments.len(), 4);
     let mut melody_notes = twinkle_twinkle().tracks[0].notes();

@@ -1,6 +1,9 @@
 //! Hand-built rolls and batches, and NaN-aware comparisons, shared by the integration tests.
 #![allow(dead_code)]
 
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
 use gan_core::roll::N_PITCHES;
 use ndarray::{Array2, Array4};
 
@@ -41,4 +44,44 @@ pub fn roll(steps: usize, notes: &[(usize, usize, usize, u8)]) -> Array2<u8> {
         }
     }
     out
+}
+
+/// The Python to run: `$GAN_PYTHON`, else `.venv/bin/python` in the repository root.
+pub fn python() -> PathBuf {
+    if let Some(p) = std::env::var_os("GAN_PYTHON") {
+        return PathBuf::from(p);
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let venv = root.join(".venv").join("bin").join("python");
+    assert!(
+        venv.exists(),
+        "no Python environment at {}: run `bash scripts/setup_python.sh` in the repository root \
+         (or set GAN_PYTHON to a Python with pretty_midi)",
+        venv.display()
+    );
+    venv
+}
+
+/// What pretty_midi reads from each of `files`: `scripts/check_pretty_midi.py`'s JSON report
+/// (one entry per file: instruments with name, program, is_drum and notes).
+pub fn pretty_midi_report(files: &[PathBuf]) -> serde_json::Value {
+    let python = python();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/check_pretty_midi.py");
+    let output = Command::new(&python)
+        .arg(&script)
+        .args(files)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!(
+                "could not run {}: {e}; run `bash scripts/setup_python.sh`",
+                python.display()
+            )
+        });
+    assert!(
+        output.status.success(),
+        "{} failed (run `bash scripts/setup_python.sh`?):\n{}",
+        script.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
 }
