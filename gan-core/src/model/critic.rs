@@ -201,21 +201,11 @@ impl Critic {
 
 #[cfg(test)]
 mod tests {
+    use crate::model::ops::reference::testing::max_abs;
     use candle_core::{DType, Device, Var};
 
     use super::*;
     use crate::model::Gan;
-
-    fn max_abs(t: &Tensor) -> f64 {
-        t.abs()
-            .unwrap()
-            .flatten_all()
-            .unwrap()
-            .max(0)
-            .unwrap()
-            .to_scalar()
-            .unwrap()
-    }
 
     #[test]
     fn input_gradient_matches_autograd() {

@@ -370,6 +370,7 @@ pub fn is_supported_dtype(dtype: DType) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use crate::model::ops::reference::testing::max_abs;
     use std::collections::HashMap;
 
     use candle_core::{Device, Var};
@@ -504,17 +505,6 @@ mod tests {
                 .unwrap(),
         );
         assert!(err < 1e-12, "channel subset: {err}");
-    }
-
-    fn max_abs(t: &Tensor) -> f64 {
-        t.abs()
-            .unwrap()
-            .flatten_all()
-            .unwrap()
-            .max(0)
-            .unwrap()
-            .to_scalar()
-            .unwrap()
     }
 
     #[test]
