@@ -12,7 +12,7 @@ use super::config::{Precision, TrainConfig};
 use super::loss::{critic_loss, generator_loss};
 use super::seeds::{derive_seed, SeedPurpose};
 use crate::model::noise::sample_z;
-use crate::model::{Gan, ModelError};
+use crate::model::{ops, Gan, ModelError};
 
 /// The losses of one critic step (before its update).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -52,7 +52,10 @@ pub struct WganGp {
 impl WganGp {
     /// A trainer for `gan` with fresh Adam states, no iteration done, and noise seeded by
     /// `config.seed`; the widths and precision of `config` are set to the networks'.
+    /// Training allocates and frees large buffers at every step: the process's allocator is set
+    /// to keep them for reuse ([`ops::keep_freed_memory`]).
     pub fn new(gan: Gan, mut config: TrainConfig) -> Result<Self, ModelError> {
+        ops::keep_freed_memory();
         config.model = *gan.config();
         config.precision = match gan.dtype() {
             DType::F64 => Precision::F64,

@@ -17,11 +17,13 @@
 //!   with a closed-form backward pass.
 //! - [`activation_slopes`]: an activation's derivative read off its output.
 //! - [`adam_update`]: Adam's step of one variable in place, in two passes and no allocation.
+//! - [`keep_freed_memory`]: the C allocator keeps freed buffers for the next step.
 //!
 //! [`profile`] times every kernel call by kernel and input shape when switched on.
 
 mod activation;
 mod adam;
+mod allocator;
 mod conv;
 mod elem;
 mod gemm;
@@ -34,6 +36,7 @@ mod upconv;
 
 pub use activation::{activation_slopes, Activation};
 pub use adam::{adam_moments, adam_update, AdamStep};
+pub use allocator::keep_freed_memory;
 pub use conv::{conv2d, conv_transpose2d};
 pub use im2col::ConvGeometry;
 pub use norm::{batch_norm, channel_stats};
