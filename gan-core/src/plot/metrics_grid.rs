@@ -163,8 +163,8 @@ fn draw_cell(
     let mut chart = ChartBuilder::on(cell)
         .margin(6)
         .margin_right(12)
-        .x_label_area_size(34)
-        .y_label_area_size(52)
+        .x_label_area_size(40)
+        .y_label_area_size(56)
         .build_cartesian_2d(x_range.0..x_range.1, y_range.0..y_range.1)?;
     chart
         .configure_mesh()
@@ -172,8 +172,8 @@ fn draw_cell(
         .y_labels(5)
         .light_line_style(RGBColor(240, 240, 240))
         .bold_line_style(RGBColor(225, 225, 225))
-        .label_style((FONT, 11))
-        .axis_desc_style((FONT, 12))
+        .label_style((FONT, 14))
+        .axis_desc_style((FONT, 14))
         .x_desc("iteration")
         .x_label_formatter(&|x| tick_label(*x))
         .y_label_formatter(&|y| tick_label(*y))
