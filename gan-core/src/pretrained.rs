@@ -19,7 +19,7 @@ use crate::error::{io_error, Result};
 use crate::midi::read_midi_file;
 use crate::model::{Generator, ModelError};
 use crate::roll::{Multitrack, Track, STEPS_PER_BEAT, VOICE_NAMES};
-use crate::train::checkpoint::checkpoint_name;
+use crate::train::checkpoint::{checkpoint_name, parse_name};
 use crate::train::{
     Checkpoint, EvalSet, Evaluation, RunDir, RunLog, TrainConfig, TrainData, TrainError,
 };
@@ -262,11 +262,7 @@ fn written_samples(run: &RunDir, up_to: u64) -> Result<Vec<u64>> {
         .map_err(io_error(&dir))?
         .filter_map(|entry| {
             let name = entry.ok()?.file_name().into_string().ok()?;
-            let iteration: u64 = name
-                .strip_prefix("iter_")?
-                .strip_suffix(".mid")?
-                .parse()
-                .ok()?;
+            let iteration = parse_name(name.strip_suffix(".mid")?)?;
             (checkpoint_name(iteration) + ".mid" == name).then_some(iteration)
         })
         .filter(|&i| i <= up_to)

@@ -70,8 +70,8 @@ pub fn checkpoint_name(iteration: u64) -> String {
     format!("iter_{iteration:06}")
 }
 
-/// The iteration of a checkpoint directory name (`iter_000050` → 50).
-fn parse_name(name: &str) -> Option<u64> {
+/// The iteration of a checkpoint directory name or sample file stem (`iter_000050` → 50).
+pub(crate) fn parse_name(name: &str) -> Option<u64> {
     let digits = name.strip_prefix("iter_")?;
     digits
         .bytes()
