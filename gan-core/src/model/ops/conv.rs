@@ -17,6 +17,7 @@ use super::gemm::{matmul_into, View};
 use super::im2col::{batch_chunks, col2im_add, im2col_into, ConvGeometry, RowOrder};
 use super::parts::{assemble, map_parts, output_parts, sum, SUM_PARTS};
 use super::reference;
+use super::winograd;
 
 const ORDER: RowOrder = RowOrder::ChannelMajor;
 
@@ -44,8 +45,16 @@ fn forward<T: Elem>(
     g: &ConvGeometry,
     act: Activation,
 ) -> Vec<T> {
-    let parts = map_parts(g.batch, output_parts(), |part| forward_part(x, w, g, part));
-    assemble(&parts, w.len() / g.rows(), g.out_plane(), bias, act)
+    let o = w.len() / g.rows();
+    let parts = if winograd::applies(g) {
+        let u = winograd::transform_weight(w, o, g.channels);
+        map_parts(g.batch, output_parts(), |part| {
+            winograd::forward_part(x, &u, g, part)
+        })
+    } else {
+        map_parts(g.batch, output_parts(), |part| forward_part(x, w, g, part))
+    };
+    assemble(&parts, o, g.out_plane(), bias, act)
 }
 
 /// The adjoint in x for the samples `part`: col2im(wᵀ × gy), (C, part.len(), H, W), for gy
@@ -68,9 +77,16 @@ fn transpose_part<T: Elem>(gy: &[T], w: &[T], g: &ConvGeometry, part: Range<usiz
 
 /// The adjoint in x, (C, B, H, W), the batch's parts in parallel.
 fn transpose<T: Elem>(gy: &[T], w: &[T], g: &ConvGeometry) -> Vec<T> {
-    let parts = map_parts(g.batch, output_parts(), |part| {
-        transpose_part(gy, w, g, part)
-    });
+    let parts = if winograd::applies(g) {
+        let u = winograd::transform_weight(w, w.len() / g.rows(), g.channels);
+        map_parts(g.batch, output_parts(), |part| {
+            winograd::transpose_part(gy, &u, g, part)
+        })
+    } else {
+        map_parts(g.batch, output_parts(), |part| {
+            transpose_part(gy, w, g, part)
+        })
+    };
     assemble(&parts, g.channels, g.in_plane(), None, Activation::Identity)
 }
 
@@ -93,6 +109,13 @@ fn weight_grad_part<T: Elem>(x: &[T], gy: &[T], g: &ConvGeometry, part: Range<us
 
 /// The weight gradient, (O, C·k·k): the parts' sums added in order.
 fn weight_grad<T: Elem>(x: &[T], gy: &[T], g: &ConvGeometry) -> Vec<T> {
+    if winograd::applies(g) {
+        let du = sum(map_parts(g.batch, SUM_PARTS, |part| {
+            winograd::weight_grad_part(x, gy, g, part)
+        }));
+        let o = gy.len() / g.cols().max(1);
+        return winograd::weight_from_transformed(&du, o, g.channels);
+    }
     sum(map_parts(g.batch, SUM_PARTS, |part| {
         weight_grad_part(x, gy, g, part)
     }))

@@ -129,8 +129,16 @@ pub(crate) fn batch_chunks(
     rows: usize,
     samples: Range<usize>,
 ) -> impl Iterator<Item = Range<usize>> {
-    let per_sample = (rows * g.out_plane()).max(1);
-    let size = (CHUNK_ELEMENTS / per_sample).clamp(1, samples.len().max(1));
+    chunks_of(samples, rows * g.out_plane())
+}
+
+/// The samples `samples` split into consecutive chunks of about [`CHUNK_ELEMENTS`] elements
+/// at `per_sample` elements each (one sample at least).
+pub(crate) fn chunks_of(
+    samples: Range<usize>,
+    per_sample: usize,
+) -> impl Iterator<Item = Range<usize>> {
+    let size = (CHUNK_ELEMENTS / per_sample.max(1)).clamp(1, samples.len().max(1));
     let end = samples.end;
     samples.step_by(size).map(move |b| b..(b + size).min(end))
 }

@@ -6,8 +6,10 @@
 //! ([`reference`]) on any other device; the tests check one against the other.
 //!
 //! - [`conv2d`]: a convolution with its bias and activation fused, by im2col and gemm over
-//!   chunks of the batch (the column matrix of a whole batch is never stored). Its backward
-//!   pass computes only the gradients whose inputs take part in the graph.
+//!   chunks of the batch (the column matrix of a whole batch is never stored), or for the
+//!   model's stride-2 4 × 4 convolutions by Winograd's F(2 × 2, 2 × 2) (`winograd`: 9
+//!   multiply-adds where the direct convolution has 16). Its backward pass computes only the
+//!   gradients whose inputs take part in the graph.
 //! - [`conv_transpose2d`]: the adjoint of a convolution in its input, differentiable in both
 //!   arguments (the critic's input gradient, so that a penalty on it has exact gradients).
 //! - [`upsample_conv2d`]: nearest 2× upsampling then a 4 × 4 'same' convolution, as four
@@ -33,6 +35,7 @@ mod parts;
 pub mod profile;
 pub mod reference;
 mod upconv;
+mod winograd;
 
 pub use activation::{activation_slopes, Activation};
 pub use adam::{adam_moments, adam_update, AdamStep};

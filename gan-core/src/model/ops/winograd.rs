@@ -1,0 +1,612 @@
+//! Stride-2 4 × 4 convolutions by Winograd's minimal filtering F(2 × 2, 2 × 2): 9 products
+//! per 2 × 2 output tile and input channel phase, where the direct convolution takes 16.
+//!
+//! A stride-2 convolution with a 4 × 4 kernel is a stride-1 convolution with 2 × 2 kernels
+//! over the input's four phases: phase channel c' = (c, py, px) holds
+//! x[c, 2Y + py − pad_top, 2X + px − pad_left] (space to depth). In one dimension, two
+//! outputs of a 2-tap filter (g0, g1) over the inputs (d0, d1, d2) take three products:
+//!
+//! ```text
+//! m0 = (d0 − d1)·g0,  m1 = d1·(g0 + g1),  m2 = (d2 − d1)·g1;  y0 = m0 + m1,  y1 = m1 + m2.
+//! ```
+//!
+//! In two dimensions a 2 × 2 output tile takes the 3 × 3 products of the transformed 3 × 3
+//! input tile V and transformed kernel U, and for each of the 9 product positions ξ the sum
+//! over channels is one matrix product U_ξ (O, 4C) × V_ξ (4C, tiles). The transforms only add
+//! and subtract, so the result is the direct convolution's up to rounding. The transposed
+//! convolution and the weight gradient run the adjoints of the same steps, with the same
+//! 9/16 of the multiply-adds.
+//!
+//! Activations are channels-major (C, B, H, W); tiles are numbered (b, i, j) for the output
+//! rows 2i, 2i + 1 and columns 2j, 2j + 1. The transformed arrays are ξ-major: V (9, 4C, T),
+//! M (9, O, T) and U (9, O, 4C).
+
+use std::array::from_fn;
+use std::ops::Range;
+
+use super::elem::{with_scratch, Elem};
+use super::gemm::{matmul_into, View};
+use super::im2col::{chunks_of, ConvGeometry};
+
+/// Product positions per tile: 3 × 3.
+const XI: usize = 9;
+
+/// Whether a convolution runs here: a 4 × 4 kernel, stride 2, and an even output size.
+pub(crate) fn applies(g: &ConvGeometry) -> bool {
+    g.kernel == 4 && g.stride == 2 && g.out_h % 2 == 0 && g.out_w % 2 == 0
+}
+
+/// G (and Aᵀ's adjoint): a 2-tap filter, or an output pair's gradient, spread over 3 products.
+#[inline(always)]
+fn spread<T: Elem>([g0, g1]: [T; 2]) -> [T; 3] {
+    [g0, g0 + g1, g1]
+}
+
+/// Aᵀ (and G's adjoint): 3 products summed into an output pair.
+#[inline(always)]
+fn contract<T: Elem>([m0, m1, m2]: [T; 3]) -> [T; 2] {
+    [m0 + m1, m1 + m2]
+}
+
+/// Bᵀ: an input triple's differences.
+#[inline(always)]
+fn difference<T: Elem>([d0, d1, d2]: [T; 3]) -> [T; 3] {
+    [d0 - d1, d1, d2 - d1]
+}
+
+/// B, the adjoint of [`difference`].
+#[inline(always)]
+fn difference_adjoint<T: Elem>([n0, n1, n2]: [T; 3]) -> [T; 3] {
+    [n0, n1 - n0 - n2, n2]
+}
+
+/// A 1-D transform applied along both axes of a square tile: `f(tile)` on each row, then on
+/// each column.
+#[inline(always)]
+fn both_axes<T: Elem, const N: usize, const M: usize>(
+    tile: [[T; N]; N],
+    f: impl Fn([T; N]) -> [T; M],
+) -> [[T; M]; M] {
+    let rows: [[T; M]; N] = tile.map(&f);
+    let cols: [[T; M]; M] = from_fn(|b| f(from_fn(|p| rows[p][b])));
+    from_fn(|a| from_fn(|b| cols[b][a]))
+}
+
+/// Tiles per sample: (Ho / 2, Wo / 2).
+fn tiles(g: &ConvGeometry) -> (usize, usize) {
+    (g.out_h / 2, g.out_w / 2)
+}
+
+/// The phase channel c' = (c, py, px) of input channel c.
+fn phase_channel(c: usize, py: usize, px: usize) -> usize {
+    c * 4 + py * 2 + px
+}
+
+/// The four input phases (py, px).
+const PHASES: [(usize, usize); 4] = [(0, 0), (0, 1), (1, 0), (1, 1)];
+
+/// The transformed kernel U (9, O, 4C) of `w` (O, C, 4, 4).
+pub(crate) fn transform_weight<T: Elem>(w: &[T], o: usize, channels: usize) -> Vec<T> {
+    let c4 = 4 * channels;
+    let mut u = vec![T::ZERO; XI * o * c4];
+    for oc in 0..o {
+        let filters = &w[oc * channels * 16..][..channels * 16];
+        // Row ξ of output channel oc, written one ξ after the other.
+        for xi in 0..XI {
+            let (a, b) = (xi / 3, xi % 3);
+            let dst = &mut u[(xi * o + oc) * c4..][..c4];
+            for (c, k) in filters.chunks_exact(16).enumerate() {
+                for (py, px) in PHASES {
+                    let g: [[T; 2]; 2] =
+                        from_fn(|ky| from_fn(|kx| k[(2 * ky + py) * 4 + 2 * kx + px]));
+                    dst[phase_channel(c, py, px)] = both_axes(g, spread)[a][b];
+                }
+            }
+        }
+    }
+    u
+}
+
+/// The adjoint of [`transform_weight`]: the gradient in w (O, C, 4, 4) of a gradient in U.
+pub(crate) fn weight_from_transformed<T: Elem>(du: &[T], o: usize, channels: usize) -> Vec<T> {
+    let c4 = 4 * channels;
+    let mut dw = vec![T::ZERO; o * channels * 16];
+    for oc in 0..o {
+        let rows: [&[T]; XI] = from_fn(|xi| &du[(xi * o + oc) * c4..][..c4]);
+        let filters = &mut dw[oc * channels * 16..][..channels * 16];
+        for (c, k) in filters.chunks_exact_mut(16).enumerate() {
+            for (py, px) in PHASES {
+                let cp = phase_channel(c, py, px);
+                let t: [[T; 3]; 3] = from_fn(|a| from_fn(|b| rows[a * 3 + b][cp]));
+                for (ky, row) in both_axes(t, contract).iter().enumerate() {
+                    for (kx, v) in row.iter().enumerate() {
+                        k[(2 * ky + py) * 4 + 2 * kx + px] = *v;
+                    }
+                }
+            }
+        }
+    }
+    dw
+}
+
+/// `dst += a`, elementwise.
+#[inline(always)]
+fn add_assign<T: Elem>(dst: &mut [T], a: &[T]) {
+    for (d, &a) in dst.iter_mut().zip(a) {
+        *d += a;
+    }
+}
+
+/// One channel of one sample, zero-padded and split by column modulo 4: sub-row (m, r) holds
+/// the input columns 4k + r − pad_left (k in 0..=tw) of input row m − pad_top, for the rows
+/// m in 0..2·Ho + 2 that the tiles read. Tile (i, j) of phase (py, px) reads its 3 × 3 values
+/// from rows 4i + py + 2p and, in each, from contiguous runs: sub-row px from k = j, sub-row
+/// px + 2 from k = j, and sub-row px from k = j + 1.
+struct PhaseImage<T> {
+    /// Tiles per row, tw.
+    tw: usize,
+    /// Rows, 2·Ho + 2.
+    rows: usize,
+    cells: Vec<T>,
+}
+
+impl<T: Elem> PhaseImage<T> {
+    fn new(g: &ConvGeometry) -> Self {
+        let (tw, rows) = (g.out_w / 2, 2 * g.out_h + 2);
+        Self {
+            tw,
+            rows,
+            cells: vec![T::ZERO; rows * 4 * (tw + 1)],
+        }
+    }
+
+    /// The input row under row m, if inside the input.
+    fn input_row(g: &ConvGeometry, m: usize) -> Option<usize> {
+        m.checked_sub(g.pad_top).filter(|&r| r < g.h)
+    }
+
+    /// For sub-row r: the range of k whose input column 4k + r − pad_left lies in the input,
+    /// and the input column of its first k.
+    fn span(&self, g: &ConvGeometry, r: usize) -> (Range<usize>, usize) {
+        let lo = g.pad_left.saturating_sub(r).div_ceil(4);
+        let hi = (g.w + g.pad_left)
+            .saturating_sub(r)
+            .div_ceil(4)
+            .min(self.tw + 1);
+        let lo = lo.min(hi);
+        (lo..hi, 4 * lo + r - g.pad_left.min(4 * lo + r))
+    }
+
+    /// Sub-row (m, r) from k = `from`, tw long.
+    fn run(&self, m: usize, r: usize, from: usize) -> &[T] {
+        &self.cells[(m * 4 + r) * (self.tw + 1) + from..][..self.tw]
+    }
+
+    /// Sub-row (m, r) from k = `from`, tw long, to change.
+    fn run_mut(&mut self, m: usize, r: usize, from: usize) -> &mut [T] {
+        &mut self.cells[(m * 4 + r) * (self.tw + 1) + from..][..self.tw]
+    }
+
+    /// Loads channel c of sample b from x (C, B, H, W).
+    fn load(&mut self, x: &[T], g: &ConvGeometry, c: usize, b: usize) {
+        self.cells.fill(T::ZERO);
+        let n = self.tw + 1;
+        for m in 0..self.rows {
+            let Some(r) = Self::input_row(g, m) else {
+                continue;
+            };
+            let src = &x[((c * g.batch + b) * g.h + r) * g.w..][..g.w];
+            for sub in 0..4 {
+                let (ks, col) = self.span(g, sub);
+                let dst = &mut self.cells[(m * 4 + sub) * n..][ks];
+                for (d, &v) in dst.iter_mut().zip(src[col..].iter().step_by(4)) {
+                    *d = v;
+                }
+            }
+        }
+    }
+
+    /// Adds the image into channel c, sample b (of the `held` samples) of dx (C, held, H, W).
+    fn add_to(&self, dx: &mut [T], g: &ConvGeometry, held: usize, c: usize, b: usize) {
+        let n = self.tw + 1;
+        for m in 0..self.rows {
+            let Some(r) = Self::input_row(g, m) else {
+                continue;
+            };
+            let dst = &mut dx[((c * held + b) * g.h + r) * g.w..][..g.w];
+            for sub in 0..4 {
+                let (ks, col) = self.span(g, sub);
+                let src = &self.cells[(m * 4 + sub) * n..][ks];
+                for (d, &v) in dst[col..].iter_mut().step_by(4).zip(src) {
+                    *d += v;
+                }
+            }
+        }
+    }
+}
+
+/// The 9 rows of a (·, 9, T) array's block `block`, each from tile `t0`, `len` long.
+fn nine<T>(a: &mut [T], block: usize, tn: usize, t0: usize, len: usize) -> [&mut [T]; 9] {
+    let mut rows = a[block * XI * tn..][..XI * tn].chunks_exact_mut(tn);
+    from_fn(|_| match rows.next() {
+        Some(row) => &mut row[t0..t0 + len],
+        None => unreachable!("a block has 9 rows"),
+    })
+}
+
+/// V (4C, 9, T) of the samples `samples` of x (C, B, H, W), T = their tiles.
+fn input_transform<T: Elem>(x: &[T], g: &ConvGeometry, samples: Range<usize>, v: &mut [T]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        #[target_feature(enable = "avx2")]
+        fn avx2<T: Elem>(x: &[T], g: &ConvGeometry, samples: Range<usize>, v: &mut [T]) {
+            input_transform_body(x, g, samples, v)
+        }
+        // SAFETY: the CPU has AVX2 (checked above).
+        return unsafe { avx2(x, g, samples, v) };
+    }
+    input_transform_body(x, g, samples, v)
+}
+
+#[inline(always)]
+fn input_transform_body<T: Elem>(x: &[T], g: &ConvGeometry, samples: Range<usize>, v: &mut [T]) {
+    let (th, tw) = tiles(g);
+    let tn = samples.len() * th * tw;
+    let mut image = PhaseImage::new(g);
+    for c in 0..g.channels {
+        for (bl, b) in samples.clone().enumerate() {
+            image.load(x, g, c, b);
+            for i in 0..th {
+                let t0 = (bl * th + i) * tw;
+                for (py, px) in PHASES {
+                    // d[p][q]: row 4i + py + 2p at column source q (sub-row, from).
+                    let d: [[&[T]; 3]; 3] = from_fn(|p| {
+                        [(px, 0), (px + 2, 0), (px, 1)]
+                            .map(|(r, from)| image.run(4 * i + py + 2 * p, r, from))
+                    });
+                    let mut v = nine(v, phase_channel(c, py, px), tn, t0, tw).map(|r| &mut r[..tw]);
+                    let d = d.map(|row| row.map(|run| &run[..tw]));
+                    for j in 0..tw {
+                        let t = both_axes(from_fn(|p| from_fn(|q| d[p][q][j])), difference);
+                        for (v, t) in v.iter_mut().zip(t.iter().flatten()) {
+                            v[j] = *t;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The adjoint of [`input_transform`]: adds the input gradient of N (4C, 9, T) into
+/// dx (C, held.len(), H, W), which holds the samples `held`, `samples` among them.
+fn input_transform_adjoint<T: Elem>(
+    n: &mut [T],
+    g: &ConvGeometry,
+    samples: Range<usize>,
+    held: Range<usize>,
+    dx: &mut [T],
+) {
+    let (th, tw) = tiles(g);
+    let tn = samples.len() * th * tw;
+    let mut image = PhaseImage::new(g);
+    // w[p][q]: the gradient of row 4i + py + 2p at column source q, for one phase.
+    let mut w = vec![T::ZERO; 9 * tw];
+    for c in 0..g.channels {
+        for (bl, b) in samples.clone().enumerate() {
+            image.cells.fill(T::ZERO);
+            for i in 0..th {
+                let t0 = (bl * th + i) * tw;
+                for (py, px) in PHASES {
+                    let n = nine(n, phase_channel(c, py, px), tn, t0, tw).map(|r| &*r);
+                    let mut rows = w.chunks_exact_mut(tw);
+                    let mut w: [&mut [T]; 9] = from_fn(|_| rows.next().unwrap_or_default());
+                    for j in 0..tw {
+                        let t = both_axes(
+                            from_fn(|a| from_fn(|b| n[3 * a + b][j])),
+                            difference_adjoint,
+                        );
+                        for (w, t) in w.iter_mut().zip(t.iter().flatten()) {
+                            w[j] = *t;
+                        }
+                    }
+                    let sources = [(px, 0), (px + 2, 0), (px, 1)];
+                    for p in 0..3 {
+                        for (q, &(r, from)) in sources.iter().enumerate() {
+                            add_assign(image.run_mut(4 * i + py + 2 * p, r, from), w[3 * p + q]);
+                        }
+                    }
+                }
+            }
+            image.add_to(dx, g, held.len(), c, b - held.start);
+        }
+    }
+}
+
+/// Writes the outputs of M (O, 9, T) for `len` samples into y (O, width) from column `start`.
+fn output_transform<T: Elem>(
+    m: &mut [T],
+    o: usize,
+    g: &ConvGeometry,
+    len: usize,
+    y: &mut [T],
+    width: usize,
+    start: usize,
+) {
+    let (th, tw) = tiles(g);
+    let tn = len * th * tw;
+    for oc in 0..o {
+        let dst = &mut y[oc * width + start..][..len * g.out_plane()];
+        for bi in 0..len * th {
+            let m = nine(m, oc, tn, bi * tw, tw).map(|r| &*r);
+            let (top, bottom) = dst[2 * bi * g.out_w..][..2 * g.out_w].split_at_mut(g.out_w);
+            let pairs = top.chunks_exact_mut(2).zip(bottom.chunks_exact_mut(2));
+            for (j, (top, bottom)) in pairs.enumerate() {
+                let [t, b] = both_axes(from_fn(|a| from_fn(|b| m[3 * a + b][j])), contract);
+                top.copy_from_slice(&t);
+                bottom.copy_from_slice(&b);
+            }
+        }
+    }
+}
+
+/// The adjoint of [`output_transform`]: M (O, 9, T) of the samples `samples` of
+/// gy (O, B·Ho·Wo).
+fn output_transform_adjoint<T: Elem>(
+    gy: &[T],
+    o: usize,
+    g: &ConvGeometry,
+    samples: Range<usize>,
+    m: &mut [T],
+) {
+    let (th, tw) = tiles(g);
+    let tn = samples.len() * th * tw;
+    let width = g.cols();
+    for oc in 0..o {
+        let src =
+            &gy[oc * width + samples.start * g.out_plane()..][..samples.len() * g.out_plane()];
+        for bi in 0..samples.len() * th {
+            let mut m = nine(m, oc, tn, bi * tw, tw);
+            let (top, bottom) = src[2 * bi * g.out_w..][..2 * g.out_w].split_at(g.out_w);
+            for (j, (top, bottom)) in top.chunks_exact(2).zip(bottom.chunks_exact(2)).enumerate() {
+                let t = both_axes([[top[0], top[1]], [bottom[0], bottom[1]]], spread);
+                for (m, t) in m.iter_mut().zip(t.iter().flatten()) {
+                    m[j] = *t;
+                }
+            }
+        }
+    }
+}
+
+/// The samples `part` in chunks whose transformed arrays (V and M) stay near the
+/// column-matrix chunk size.
+fn chunks(g: &ConvGeometry, o: usize, part: Range<usize>) -> impl Iterator<Item = Range<usize>> {
+    let (v, m) = (XI * g.channels * g.out_plane(), XI * o * g.out_plane() / 4);
+    chunks_of(part, v.max(m))
+}
+
+/// The convolution of the samples `part` of x (C, B, H, W) by the transformed kernel
+/// u (9, O, 4C): (O, part.len()·Ho·Wo), without bias.
+pub(crate) fn forward_part<T: Elem>(
+    x: &[T],
+    u: &[T],
+    g: &ConvGeometry,
+    part: Range<usize>,
+) -> Vec<T> {
+    let c4 = 4 * g.channels;
+    let o = u.len() / (XI * c4);
+    let (th, tw) = tiles(g);
+    let width = part.len() * g.out_plane();
+    let mut y = vec![T::ZERO; o * width];
+    for samples in chunks(g, o, part.clone()) {
+        let tn = samples.len() * th * tw;
+        with_scratch(XI * c4 * tn, |v| {
+            input_transform(x, g, samples.clone(), v);
+            with_scratch(XI * o * tn, |m| {
+                for xi in 0..XI {
+                    let lhs = View::new(&u[xi * o * c4..], o, c4);
+                    let rhs = View::strided(&v[xi * tn..], c4, tn, XI * tn);
+                    matmul_into(&mut m[xi * tn..], XI * tn, lhs, rhs, false);
+                }
+                let start = (samples.start - part.start) * g.out_plane();
+                output_transform(m, o, g, samples.len(), &mut y, width, start);
+            });
+        });
+    }
+    y
+}
+
+/// The adjoint in x of the convolution, for the samples `part`: (C, part.len(), H, W), for
+/// gy (O, B·Ho·Wo) and the transformed kernel u (9, O, 4C).
+pub(crate) fn transpose_part<T: Elem>(
+    gy: &[T],
+    u: &[T],
+    g: &ConvGeometry,
+    part: Range<usize>,
+) -> Vec<T> {
+    let c4 = 4 * g.channels;
+    let o = u.len() / (XI * c4);
+    let (th, tw) = tiles(g);
+    let mut dx = vec![T::ZERO; g.channels * part.len() * g.in_plane()];
+    for samples in chunks(g, o, part.clone()) {
+        let tn = samples.len() * th * tw;
+        with_scratch(XI * o * tn, |m| {
+            output_transform_adjoint(gy, o, g, samples.clone(), m);
+            with_scratch(XI * c4 * tn, |n| {
+                for xi in 0..XI {
+                    let lhs = View::new(&u[xi * o * c4..], o, c4).t();
+                    let rhs = View::strided(&m[xi * tn..], o, tn, XI * tn);
+                    matmul_into(&mut n[xi * tn..], XI * tn, lhs, rhs, false);
+                }
+                input_transform_adjoint(n, g, samples.clone(), part.clone(), &mut dx);
+            });
+        });
+    }
+    dx
+}
+
+/// The gradient in U (9, O, 4C) of the samples `part`, for x (C, B, H, W) and
+/// gy (O, B·Ho·Wo); [`weight_from_transformed`] turns it into the weight gradient.
+pub(crate) fn weight_grad_part<T: Elem>(
+    x: &[T],
+    gy: &[T],
+    g: &ConvGeometry,
+    part: Range<usize>,
+) -> Vec<T> {
+    let c4 = 4 * g.channels;
+    let o = gy.len() / g.cols().max(1);
+    let (th, tw) = tiles(g);
+    let mut du = vec![T::ZERO; XI * o * c4];
+    for (k, samples) in chunks(g, o, part).enumerate() {
+        let tn = samples.len() * th * tw;
+        with_scratch(XI * c4 * tn, |v| {
+            input_transform(x, g, samples.clone(), v);
+            with_scratch(XI * o * tn, |m| {
+                output_transform_adjoint(gy, o, g, samples.clone(), m);
+                for xi in 0..XI {
+                    let lhs = View::strided(&m[xi * tn..], o, tn, XI * tn);
+                    let rhs = View::strided(&v[xi * tn..], c4, tn, XI * tn).t();
+                    matmul_into(&mut du[xi * o * c4..], c4, lhs, rhs, k > 0);
+                }
+            });
+        });
+    }
+    du
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn random(n: usize, seed: u64) -> Vec<f64> {
+        let mut state = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (0..n)
+            .map(|_| {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+            })
+            .collect()
+    }
+
+    /// The direct convolution, (O, B·Ho·Wo), cell by cell.
+    fn direct(x: &[f64], w: &[f64], o: usize, g: &ConvGeometry) -> Vec<f64> {
+        let mut y = vec![0.0; o * g.cols()];
+        for oc in 0..o {
+            for b in 0..g.batch {
+                for oy in 0..g.out_h {
+                    for ox in 0..g.out_w {
+                        let mut sum = 0.0;
+                        for c in 0..g.channels {
+                            for ky in 0..4 {
+                                for kx in 0..4 {
+                                    let iy =
+                                        (2 * oy + ky).checked_sub(g.pad_top).filter(|&v| v < g.h);
+                                    let ix =
+                                        (2 * ox + kx).checked_sub(g.pad_left).filter(|&v| v < g.w);
+                                    if let (Some(iy), Some(ix)) = (iy, ix) {
+                                        let xv = x[((c * g.batch + b) * g.h + iy) * g.w + ix];
+                                        sum += w[((oc * g.channels + c) * 4 + ky) * 4 + kx] * xv;
+                                    }
+                                }
+                            }
+                        }
+                        y[oc * g.cols() + (b * g.out_h + oy) * g.out_w + ox] = sum;
+                    }
+                }
+            }
+        }
+        y
+    }
+
+    fn dot(a: &[f64], b: &[f64]) -> f64 {
+        a.iter().zip(b).map(|(a, b)| a * b).sum()
+    }
+
+    fn assert_close(a: f64, b: f64, what: &str) {
+        assert!(
+            (a - b).abs() <= 1e-9 * (1.0 + a.abs().max(b.abs())),
+            "{what}: {a} vs {b}"
+        );
+    }
+
+    /// Forward equals the direct convolution; the transposed convolution and the weight
+    /// gradient are its adjoints: ⟨conv(x), gy⟩ = ⟨x, convᵀ(gy)⟩ = ⟨w, ∂w(x, gy)⟩.
+    fn check(g: ConvGeometry, o: usize) {
+        assert!(applies(&g), "{g:?}");
+        let x = random(g.input_len(), 1);
+        let w = random(o * g.channels * 16, 2);
+        let gy = random(o * g.cols(), 3);
+        let u = transform_weight(&w, o, g.channels);
+        // Two parts, to cover a part that does not start at sample 0.
+        let split = g.batch / 2;
+        let mut y = vec![0.0; o * g.cols()];
+        let mut dx = Vec::new();
+        for part in [0..split, split..g.batch] {
+            let yp = forward_part(&x, &u, &g, part.clone());
+            let n = part.len() * g.out_plane();
+            for oc in 0..o {
+                let dst = &mut y[oc * g.cols() + part.start * g.out_plane()..][..n];
+                dst.copy_from_slice(&yp[oc * n..][..n]);
+            }
+            let dxp = transpose_part(&gy, &u, &g, part.clone());
+            let n = part.len() * g.in_plane();
+            dx.push((part, dxp, n));
+        }
+        let expected = direct(&x, &w, o, &g);
+        for (a, b) in y.iter().zip(&expected) {
+            assert_close(*a, *b, &format!("forward {g:?}"));
+        }
+        let lhs = dot(&expected, &gy);
+        let mut rhs = 0.0;
+        for (part, dxp, n) in &dx {
+            for c in 0..g.channels {
+                let xs = &x[(c * g.batch + part.start) * g.in_plane()..][..*n];
+                rhs += dot(xs, &dxp[c * n..][..*n]);
+            }
+        }
+        assert_close(lhs, rhs, &format!("transpose {g:?}"));
+        let du: Vec<f64> = [0..split, split..g.batch]
+            .into_iter()
+            .map(|part| weight_grad_part(&x, &gy, &g, part))
+            .fold(vec![0.0; XI * o * 4 * g.channels], |acc, d| {
+                acc.iter().zip(&d).map(|(a, b)| a + b).collect()
+            });
+        let dw = weight_from_transformed(&du, o, g.channels);
+        assert_close(lhs, dot(&w, &dw), &format!("weight gradient {g:?}"));
+    }
+
+    fn geometry(
+        h: usize,
+        w: usize,
+        pad_top: usize,
+        pad_left: usize,
+        out: (usize, usize),
+    ) -> ConvGeometry {
+        ConvGeometry {
+            channels: 3,
+            batch: 5,
+            h,
+            w,
+            kernel: 4,
+            stride: 2,
+            pad_top,
+            pad_left,
+            out_h: out.0,
+            out_w: out.1,
+        }
+    }
+
+    #[test]
+    fn matches_the_direct_convolution_and_its_adjoints() {
+        // 'same' (padding 1), odd input sizes, no padding, and more padding than reads.
+        check(geometry(8, 12, 1, 1, (4, 6)), 4);
+        check(geometry(7, 11, 1, 1, (4, 6)), 2);
+        check(geometry(10, 6, 0, 0, (4, 2)), 3);
+        check(geometry(4, 4, 2, 3, (4, 4)), 2);
+        assert!(!applies(&geometry(5, 7, 1, 1, (3, 4))));
+    }
+}
