@@ -46,7 +46,7 @@ fn forward<T: Elem>(
     act: Activation,
 ) -> Vec<T> {
     let o = w.len() / g.rows();
-    let parts = if winograd::applies(g) {
+    let parts = if winograd::chosen(g) {
         let u = winograd::transform_weight(w, o, g.channels);
         map_parts(g.batch, output_parts(), |part| {
             winograd::forward_part(x, &u, g, part)
@@ -77,7 +77,7 @@ fn transpose_part<T: Elem>(gy: &[T], w: &[T], g: &ConvGeometry, part: Range<usiz
 
 /// The adjoint in x, (C, B, H, W), the batch's parts in parallel.
 fn transpose<T: Elem>(gy: &[T], w: &[T], g: &ConvGeometry) -> Vec<T> {
-    let parts = if winograd::applies(g) {
+    let parts = if winograd::chosen(g) {
         let u = winograd::transform_weight(w, w.len() / g.rows(), g.channels);
         map_parts(g.batch, output_parts(), |part| {
             winograd::transpose_part(gy, &u, g, part)
@@ -109,7 +109,7 @@ fn weight_grad_part<T: Elem>(x: &[T], gy: &[T], g: &ConvGeometry, part: Range<us
 
 /// The weight gradient, (O, C·k·k): the parts' sums added in order.
 fn weight_grad<T: Elem>(x: &[T], gy: &[T], g: &ConvGeometry) -> Vec<T> {
-    if winograd::applies(g) {
+    if winograd::chosen(g) {
         let du = sum(map_parts(g.batch, SUM_PARTS, |part| {
             winograd::weight_grad_part(x, gy, g, part)
         }));
@@ -404,9 +404,19 @@ mod tests {
     /// A 4 × 4 'same' convolution of 3 channels and 5 samples (padding 1 before; the output
     /// size ⌈n / stride⌉ leaves the rest of the padding after).
     fn geometry(stride: usize, hw: (usize, usize)) -> ConvGeometry {
+        batch_geometry(5, 3, stride, hw)
+    }
+
+    /// [`geometry`] for `batch` samples of `channels` channels.
+    fn batch_geometry(
+        batch: usize,
+        channels: usize,
+        stride: usize,
+        hw: (usize, usize),
+    ) -> ConvGeometry {
         ConvGeometry {
-            channels: 3,
-            batch: 5,
+            channels,
+            batch,
             h: hw.0,
             w: hw.1,
             kernel: 4,
@@ -442,11 +452,19 @@ mod tests {
         }
         check_conv(geometry(1, (6, 7)), Activation::Relu);
         check_conv(geometry(2, (5, 7)), Activation::LeakyRelu(0.2));
+        // Enough tiles for Winograd's algorithm.
+        let g = batch_geometry(8, 16, 2, (16, 32));
+        assert!(winograd::chosen(&g) && !winograd::chosen(&geometry(2, (8, 12))));
+        check_conv(g, Activation::LeakyRelu(0.2));
     }
 
     #[test]
     fn conv_transpose_and_both_gradients_match_candle() {
-        for g in [geometry(2, (8, 12)), geometry(1, (6, 7))] {
+        for g in [
+            geometry(2, (8, 12)),
+            geometry(1, (6, 7)),
+            batch_geometry(8, 16, 2, (16, 32)),
+        ] {
             let gy = Var::from_tensor(&random((4, g.batch, g.out_h, g.out_w), 4)).unwrap();
             let w = Var::from_tensor(&random((4, g.channels, 4, 4), 5)).unwrap();
             let check = GradCheck::new(&[&gy, &w]);

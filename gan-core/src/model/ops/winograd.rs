@@ -31,9 +31,27 @@ use super::im2col::{chunks_of, ConvGeometry};
 /// Product positions per tile: 3 × 3.
 const XI: usize = 9;
 
-/// Whether a convolution runs here: a 4 × 4 kernel, stride 2, and an even output size.
+/// Below this many tiles in the batch the im2col convolution is used: the transformed kernel
+/// (9/4 the size of the kernel) would be packed for too few columns (inference on one
+/// sample).
+const MIN_TILES: usize = 256;
+
+/// Below this many input channels the im2col convolution is used: with so few multiply-adds
+/// per output the 9 products per tile (9/4 the output's size) cost more in writes than they
+/// save (the generator's first layer has 1 channel, the critic's 5).
+const MIN_CHANNELS: usize = 16;
+
+/// Whether this algorithm computes a convolution: a 4 × 4 kernel, stride 2, and an even
+/// output size.
 pub(crate) fn applies(g: &ConvGeometry) -> bool {
     g.kernel == 4 && g.stride == 2 && g.out_h % 2 == 0 && g.out_w % 2 == 0
+}
+
+/// Whether a convolution runs here: [`applies`], with at least [`MIN_CHANNELS`] input
+/// channels and [`MIN_TILES`] tiles in the batch (the same choice for every thread count, so
+/// results do not depend on it).
+pub(crate) fn chosen(g: &ConvGeometry) -> bool {
+    applies(g) && g.channels >= MIN_CHANNELS && g.batch * g.out_plane() / 4 >= MIN_TILES
 }
 
 /// G (and Aᵀ's adjoint): a 2-tap filter, or an output pair's gradient, spread over 3 products.
@@ -234,22 +252,25 @@ fn nine<T>(a: &mut [T], block: usize, tn: usize, t0: usize, len: usize) -> [&mut
     })
 }
 
-/// V (4C, 9, T) of the samples `samples` of x (C, B, H, W), T = their tiles.
-fn input_transform<T: Elem>(x: &[T], g: &ConvGeometry, samples: Range<usize>, v: &mut [T]) {
+/// Runs `f` compiled for AVX2 where the CPU has it, so that the transforms' loops over tile
+/// columns use 8-wide vectors (the default target has 4-wide SSE2 only).
+#[inline(always)]
+fn vectorized<R>(f: impl FnOnce() -> R) -> R {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         #[target_feature(enable = "avx2")]
-        fn avx2<T: Elem>(x: &[T], g: &ConvGeometry, samples: Range<usize>, v: &mut [T]) {
-            input_transform_body(x, g, samples, v)
+        fn avx2<R>(f: impl FnOnce() -> R) -> R {
+            f()
         }
         // SAFETY: the CPU has AVX2 (checked above).
-        return unsafe { avx2(x, g, samples, v) };
+        return unsafe { avx2(f) };
     }
-    input_transform_body(x, g, samples, v)
+    f()
 }
 
+/// V (4C, 9, T) of the samples `samples` of x (C, B, H, W), T = their tiles.
 #[inline(always)]
-fn input_transform_body<T: Elem>(x: &[T], g: &ConvGeometry, samples: Range<usize>, v: &mut [T]) {
+fn input_transform<T: Elem>(x: &[T], g: &ConvGeometry, samples: Range<usize>, v: &mut [T]) {
     let (th, tw) = tiles(g);
     let tn = samples.len() * th * tw;
     let mut image = PhaseImage::new(g);
@@ -280,6 +301,7 @@ fn input_transform_body<T: Elem>(x: &[T], g: &ConvGeometry, samples: Range<usize
 
 /// The adjoint of [`input_transform`]: adds the input gradient of N (4C, 9, T) into
 /// dx (C, held.len(), H, W), which holds the samples `held`, `samples` among them.
+#[inline(always)]
 fn input_transform_adjoint<T: Elem>(
     n: &mut [T],
     g: &ConvGeometry,
@@ -324,6 +346,7 @@ fn input_transform_adjoint<T: Elem>(
 }
 
 /// Writes the outputs of M (O, 9, T) for `len` samples into y (O, width) from column `start`.
+#[inline(always)]
 fn output_transform<T: Elem>(
     m: &mut [T],
     o: usize,
@@ -352,6 +375,7 @@ fn output_transform<T: Elem>(
 
 /// The adjoint of [`output_transform`]: M (O, 9, T) of the samples `samples` of
 /// gy (O, B·Ho·Wo).
+#[inline(always)]
 fn output_transform_adjoint<T: Elem>(
     gy: &[T],
     o: usize,
@@ -401,7 +425,7 @@ pub(crate) fn forward_part<T: Elem>(
     for samples in chunks(g, o, part.clone()) {
         let tn = samples.len() * th * tw;
         with_scratch(XI * c4 * tn, |v| {
-            input_transform(x, g, samples.clone(), v);
+            vectorized(|| input_transform(x, g, samples.clone(), v));
             with_scratch(XI * o * tn, |m| {
                 for xi in 0..XI {
                     let lhs = View::new(&u[xi * o * c4..], o, c4);
@@ -409,7 +433,7 @@ pub(crate) fn forward_part<T: Elem>(
                     matmul_into(&mut m[xi * tn..], XI * tn, lhs, rhs, false);
                 }
                 let start = (samples.start - part.start) * g.out_plane();
-                output_transform(m, o, g, samples.len(), &mut y, width, start);
+                vectorized(|| output_transform(m, o, g, samples.len(), &mut y, width, start));
             });
         });
     }
@@ -431,14 +455,16 @@ pub(crate) fn transpose_part<T: Elem>(
     for samples in chunks(g, o, part.clone()) {
         let tn = samples.len() * th * tw;
         with_scratch(XI * o * tn, |m| {
-            output_transform_adjoint(gy, o, g, samples.clone(), m);
+            vectorized(|| output_transform_adjoint(gy, o, g, samples.clone(), m));
             with_scratch(XI * c4 * tn, |n| {
                 for xi in 0..XI {
                     let lhs = View::new(&u[xi * o * c4..], o, c4).t();
                     let rhs = View::strided(&m[xi * tn..], o, tn, XI * tn);
                     matmul_into(&mut n[xi * tn..], XI * tn, lhs, rhs, false);
                 }
-                input_transform_adjoint(n, g, samples.clone(), part.clone(), &mut dx);
+                vectorized(|| {
+                    input_transform_adjoint(n, g, samples.clone(), part.clone(), &mut dx)
+                });
             });
         });
     }
@@ -460,9 +486,9 @@ pub(crate) fn weight_grad_part<T: Elem>(
     for (k, samples) in chunks(g, o, part).enumerate() {
         let tn = samples.len() * th * tw;
         with_scratch(XI * c4 * tn, |v| {
-            input_transform(x, g, samples.clone(), v);
+            vectorized(|| input_transform(x, g, samples.clone(), v));
             with_scratch(XI * o * tn, |m| {
-                output_transform_adjoint(gy, o, g, samples.clone(), m);
+                vectorized(|| output_transform_adjoint(gy, o, g, samples.clone(), m));
                 for xi in 0..XI {
                     let lhs = View::strided(&m[xi * tn..], o, tn, XI * tn);
                     let rhs = View::strided(&v[xi * tn..], c4, tn, XI * tn).t();
