@@ -18,8 +18,10 @@
 //! 9/16 of the multiply-adds.
 //!
 //! Activations are channels-major (C, B, H, W); tiles are numbered (b, i, j) for the output
-//! rows 2i, 2i + 1 and columns 2j, 2j + 1. The transformed arrays are ξ-major: V (9, 4C, T),
-//! M (9, O, T) and U (9, O, 4C).
+//! rows 2i, 2i + 1 and columns 2j, 2j + 1. The transformed kernel is U (9, O, 4C), one
+//! (O, 4C) matrix per product position ξ; the transformed input V (4C, 9, T) and the products
+//! M (O, 9, T) hold a tile row's 9 values side by side, and the matrix product of ξ reads
+//! their rows ξ, ξ + 9, … (a row stride of 9·T).
 
 use std::array::from_fn;
 use std::ops::Range;
@@ -32,13 +34,13 @@ use super::im2col::{chunks_of, ConvGeometry};
 const XI: usize = 9;
 
 /// Below this many tiles in the batch the im2col convolution is used: the transformed kernel
-/// (9/4 the size of the kernel) would be packed for too few columns (inference on one
-/// sample).
+/// (9/4 the size of the kernel) would be packed for too few columns (inference on one sample
+/// has 4 to 256 tiles per layer).
 const MIN_TILES: usize = 256;
 
 /// Below this many input channels the im2col convolution is used: with so few multiply-adds
-/// per output the 9 products per tile (9/4 the output's size) cost more in writes than they
-/// save (the generator's first layer has 1 channel, the critic's 5).
+/// per output, writing the 9 products per tile (9/4 the output's size) would cost about as
+/// much as the multiply-adds saved (the generator's first layer has 1 channel, the critic's 5).
 const MIN_CHANNELS: usize = 16;
 
 /// Whether this algorithm computes a convolution: a 4 × 4 kernel, stride 2, and an even
