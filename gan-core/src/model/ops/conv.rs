@@ -45,7 +45,7 @@ fn forward<T: Elem>(
     g: &ConvGeometry,
     act: Activation,
 ) -> Vec<T> {
-    let o = w.len() / g.rows();
+    let o = out_channels(w.len(), g);
     let parts = if winograd::chosen(g) {
         let u = winograd::transform_weight(w, o, g.channels);
         map_parts(g.batch, output_parts(), |part| {
@@ -78,7 +78,7 @@ fn transpose_part<T: Elem>(gy: &[T], w: &[T], g: &ConvGeometry, part: Range<usiz
 /// The adjoint in x, (C, B, H, W), the batch's parts in parallel.
 fn transpose<T: Elem>(gy: &[T], w: &[T], g: &ConvGeometry) -> Vec<T> {
     let parts = if winograd::chosen(g) {
-        let u = winograd::transform_weight(w, w.len() / g.rows(), g.channels);
+        let u = winograd::transform_weight(w, out_channels(w.len(), g), g.channels);
         map_parts(g.batch, output_parts(), |part| {
             winograd::transpose_part(gy, &u, g, part)
         })

@@ -109,17 +109,16 @@ const PHASES: [(usize, usize); 4] = [(0, 0), (0, 1), (1, 0), (1, 1)];
 pub(crate) fn transform_weight<T: Elem>(w: &[T], o: usize, channels: usize) -> Vec<T> {
     let c4 = 4 * channels;
     let mut u = vec![T::ZERO; XI * o * c4];
+    // One (O, 4C) block per product position ξ; each filter's 9 values go to row oc of each.
+    let mut blocks: Vec<&mut [T]> = u.chunks_exact_mut(o * c4).collect();
     for oc in 0..o {
         let filters = &w[oc * channels * 16..][..channels * 16];
-        // Row ξ of output channel oc, written one ξ after the other.
-        for xi in 0..XI {
-            let (a, b) = (xi / 3, xi % 3);
-            let dst = &mut u[(xi * o + oc) * c4..][..c4];
-            for (c, k) in filters.chunks_exact(16).enumerate() {
-                for (py, px) in PHASES {
-                    let g: [[T; 2]; 2] =
-                        from_fn(|ky| from_fn(|kx| k[(2 * ky + py) * 4 + 2 * kx + px]));
-                    dst[phase_channel(c, py, px)] = both_axes(g, spread)[a][b];
+        for (c, k) in filters.chunks_exact(16).enumerate() {
+            for (py, px) in PHASES {
+                let g: [[T; 2]; 2] = from_fn(|ky| from_fn(|kx| k[(2 * ky + py) * 4 + 2 * kx + px]));
+                let at = oc * c4 + phase_channel(c, py, px);
+                for (block, v) in blocks.iter_mut().zip(both_axes(g, spread).iter().flatten()) {
+                    block[at] = *v;
                 }
             }
         }
@@ -195,6 +194,12 @@ impl<T: Elem> PhaseImage<T> {
             .min(self.tw + 1);
         let lo = lo.min(hi);
         (lo..hi, 4 * lo + r - g.pad_left.min(4 * lo + r))
+    }
+
+    /// The three column sources (sub-row, from k) of a tile of column phase px, in column
+    /// order: its tile column j reads each from k = from + j.
+    fn column_sources(px: usize) -> [(usize, usize); 3] {
+        [(px, 0), (px + 2, 0), (px, 1)]
     }
 
     /// Sub-row (m, r) from k = `from`, tw long.
@@ -284,9 +289,11 @@ fn input_transform<T: Elem>(x: &[T], g: &ConvGeometry, samples: Range<usize>, v:
                 for (py, px) in PHASES {
                     // d[p][q]: row 4i + py + 2p at column source q (sub-row, from).
                     let d: [[&[T]; 3]; 3] = from_fn(|p| {
-                        [(px, 0), (px + 2, 0), (px, 1)]
+                        PhaseImage::<T>::column_sources(px)
                             .map(|(r, from)| image.run(4 * i + py + 2 * p, r, from))
                     });
+                    // Re-sliced to `tw` so that the compiler sees every run's length and drops
+                    // the bounds checks in the loop (which it then vectorizes).
                     let mut v = nine(v, phase_channel(c, py, px), tn, t0, tw).map(|r| &mut r[..tw]);
                     let d = d.map(|row| row.map(|run| &run[..tw]));
                     for j in 0..tw {
@@ -334,8 +341,8 @@ fn input_transform_adjoint<T: Elem>(
                             w[j] = *t;
                         }
                     }
-                    let sources = [(px, 0), (px + 2, 0), (px, 1)];
                     for p in 0..3 {
+                        let sources = PhaseImage::<T>::column_sources(px);
                         for (q, &(r, from)) in sources.iter().enumerate() {
                             add_assign(image.run_mut(4 * i + py + 2 * p, r, from), w[3 * p + q]);
                         }
@@ -505,19 +512,11 @@ pub(crate) fn weight_grad_part<T: Elem>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::ops::reference::testing;
 
+    /// `n` values uniform in [-1, 1) drawn from `seed`.
     fn random(n: usize, seed: u64) -> Vec<f64> {
-        let mut state = seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (0..n)
-            .map(|_| {
-                state = state
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
-            })
-            .collect()
+        testing::random(n, seed).to_vec1().unwrap()
     }
 
     /// The direct convolution, (O, B·Ho·Wo), cell by cell.
