@@ -68,18 +68,6 @@ fn contract<T: Elem>([m0, m1, m2]: [T; 3]) -> [T; 2] {
     [m0 + m1, m1 + m2]
 }
 
-/// Bᵀ: an input triple's differences.
-#[inline(always)]
-fn difference<T: Elem>([d0, d1, d2]: [T; 3]) -> [T; 3] {
-    [d0 - d1, d1, d2 - d1]
-}
-
-/// B, the adjoint of [`difference`].
-#[inline(always)]
-fn difference_adjoint<T: Elem>([n0, n1, n2]: [T; 3]) -> [T; 3] {
-    [n0, n1 - n0 - n2, n2]
-}
-
 /// A 1-D transform applied along both axes of a square tile: `f(tile)` on each row, then on
 /// each column.
 #[inline(always)]
@@ -109,16 +97,25 @@ const PHASES: [(usize, usize); 4] = [(0, 0), (0, 1), (1, 0), (1, 1)];
 pub(crate) fn transform_weight<T: Elem>(w: &[T], o: usize, channels: usize) -> Vec<T> {
     let c4 = 4 * channels;
     let mut u = vec![T::ZERO; XI * o * c4];
-    // One (O, 4C) block per product position ξ; each filter's 9 values go to row oc of each.
-    let mut blocks: Vec<&mut [T]> = u.chunks_exact_mut(o * c4).collect();
-    for oc in 0..o {
-        let filters = &w[oc * channels * 16..][..channels * 16];
-        for (c, k) in filters.chunks_exact(16).enumerate() {
-            for (py, px) in PHASES {
+    let mut blocks: [&mut [T]; XI] = {
+        let mut blocks = u.chunks_exact_mut(o * c4);
+        from_fn(|_| blocks.next().unwrap_or_default())
+    };
+    for (oc, filters) in w.chunks_exact(channels * 16).enumerate() {
+        // Row oc of each of the 9 (O, 4C) blocks: the 4 phase channels of c at 4c..4c + 4.
+        let mut rows = blocks
+            .each_mut()
+            .map(|b| b[oc * c4..][..c4].chunks_exact_mut(4));
+        for k in filters.chunks_exact(16) {
+            let phases = PHASES.map(|(py, px)| {
                 let g: [[T; 2]; 2] = from_fn(|ky| from_fn(|kx| k[(2 * ky + py) * 4 + 2 * kx + px]));
-                let at = oc * c4 + phase_channel(c, py, px);
-                for (block, v) in blocks.iter_mut().zip(both_axes(g, spread).iter().flatten()) {
-                    block[at] = *v;
+                both_axes(g, spread)
+            });
+            for (xi, row) in rows.iter_mut().enumerate() {
+                if let Some(quad) = row.next() {
+                    for (v, phase) in quad.iter_mut().zip(&phases) {
+                        *v = phase[xi / 3][xi % 3];
+                    }
                 }
             }
         }
@@ -156,6 +153,62 @@ fn add_assign<T: Elem>(dst: &mut [T], a: &[T]) {
     }
 }
 
+/// `dst = a + b`, elementwise.
+#[inline(always)]
+fn add_into<T: Elem>(dst: &mut [T], a: &[T], b: &[T]) {
+    for ((d, &a), &b) in dst.iter_mut().zip(a).zip(b) {
+        *d = a + b;
+    }
+}
+
+/// `dst = a − b`, elementwise.
+#[inline(always)]
+fn sub_into<T: Elem>(dst: &mut [T], a: &[T], b: &[T]) {
+    for ((d, &a), &b) in dst.iter_mut().zip(a).zip(b) {
+        *d = a - b;
+    }
+}
+
+/// `dst += a − b − c`, elementwise.
+#[inline(always)]
+fn add_difference<T: Elem>(dst: &mut [T], a: &[T], b: &[T], c: &[T]) {
+    for (((d, &a), &b), &c) in dst.iter_mut().zip(a).zip(b).zip(c) {
+        *d += a - b - c;
+    }
+}
+
+/// Bᵀ along a triple of runs: (r0 − r1, r1, r2 − r1).
+#[inline(always)]
+fn difference_runs<T: Elem>([o0, o1, o2]: [&mut [T]; 3], [r0, r1, r2]: [&[T]; 3]) {
+    sub_into(o0, r0, r1);
+    o1.copy_from_slice(r1);
+    sub_into(o2, r2, r1);
+}
+
+/// Aᵀ along a row of three runs, interleaved: `pairs[2j] = r0[j] + r1[j]`,
+/// `pairs[2j + 1] = r1[j] + r2[j]`.
+#[inline(always)]
+fn contract_runs<T: Elem>(pairs: &mut [T], [r0, r1, r2]: [&[T]; 3]) {
+    for (((pair, &a), &b), &c) in pairs.chunks_exact_mut(2).zip(r0).zip(r1).zip(r2) {
+        pair[0] = a + b;
+        pair[1] = b + c;
+    }
+}
+
+/// Splits `pairs` into its even and odd elements.
+#[inline(always)]
+fn deinterleave<T: Elem>(pairs: &[T], even: &mut [T], odd: &mut [T]) {
+    for ((pair, e), o) in pairs.chunks_exact(2).zip(even).zip(odd) {
+        *e = pair[0];
+        *o = pair[1];
+    }
+}
+
+/// Three `len`-long runs of `buf` from run `first`.
+fn three<T>(buf: &[T], first: usize, len: usize) -> [&[T]; 3] {
+    from_fn(|k| &buf[(first + k) * len..][..len])
+}
+
 /// One channel of one sample, zero-padded and split by column modulo 4: sub-row (m, r) holds
 /// the input columns 4k + r − pad_left (k in 0..=tw) of input row m − pad_top, for the rows
 /// m in 0..2·Ho + 2 that the tiles read. Tile (i, j) of phase (py, px) reads its 3 × 3 values
@@ -167,15 +220,22 @@ struct PhaseImage<T> {
     /// Rows, 2·Ho + 2.
     rows: usize,
     cells: Vec<T>,
+    /// One zero-padded row: padded column 4k + r is input column 4k + r − pad_left.
+    padded: Vec<T>,
+    /// Where the input row lies in `padded`, and how much of it fits.
+    inside: Range<usize>,
 }
 
 impl<T: Elem> PhaseImage<T> {
     fn new(g: &ConvGeometry) -> Self {
         let (tw, rows) = (g.out_w / 2, 2 * g.out_h + 2);
+        let len = 4 * (tw + 1);
         Self {
             tw,
             rows,
-            cells: vec![T::ZERO; rows * 4 * (tw + 1)],
+            cells: vec![T::ZERO; rows * len],
+            padded: vec![T::ZERO; len],
+            inside: g.pad_left.min(len)..(g.pad_left + g.w).min(len),
         }
     }
 
@@ -184,16 +244,11 @@ impl<T: Elem> PhaseImage<T> {
         m.checked_sub(g.pad_top).filter(|&r| r < g.h)
     }
 
-    /// For sub-row r: the range of k whose input column 4k + r − pad_left lies in the input,
-    /// and the input column of its first k.
-    fn span(&self, g: &ConvGeometry, r: usize) -> (Range<usize>, usize) {
-        let lo = g.pad_left.saturating_sub(r).div_ceil(4);
-        let hi = (g.w + g.pad_left)
-            .saturating_sub(r)
-            .div_ceil(4)
-            .min(self.tw + 1);
-        let lo = lo.min(hi);
-        (lo..hi, 4 * lo + r - g.pad_left.min(4 * lo + r))
+    /// The four sub-rows of row m.
+    fn sub_rows(&mut self, m: usize) -> [&mut [T]; 4] {
+        let n = self.tw + 1;
+        let mut subs = self.cells[m * 4 * n..][..4 * n].chunks_exact_mut(n);
+        from_fn(|_| subs.next().unwrap_or_default())
     }
 
     /// The three column sources (sub-row, from k) of a tile of column phase px, in column
@@ -212,41 +267,46 @@ impl<T: Elem> PhaseImage<T> {
         &mut self.cells[(m * 4 + r) * (self.tw + 1) + from..][..self.tw]
     }
 
-    /// Loads channel c of sample b from x (C, B, H, W).
+    /// Loads channel c of sample b from x (C, B, H, W): each row copied into `padded`, then
+    /// split into its four sub-rows.
     fn load(&mut self, x: &[T], g: &ConvGeometry, c: usize, b: usize) {
         self.cells.fill(T::ZERO);
-        let n = self.tw + 1;
         for m in 0..self.rows {
             let Some(r) = Self::input_row(g, m) else {
                 continue;
             };
-            let src = &x[((c * g.batch + b) * g.h + r) * g.w..][..g.w];
-            for sub in 0..4 {
-                let (ks, col) = self.span(g, sub);
-                let dst = &mut self.cells[(m * 4 + sub) * n..][ks];
-                for (d, &v) in dst.iter_mut().zip(src[col..].iter().step_by(4)) {
-                    *d = v;
-                }
+            let src = &x[((c * g.batch + b) * g.h + r) * g.w..][..self.inside.len()];
+            let inside = self.inside.clone();
+            self.padded[inside].copy_from_slice(src);
+            let padded = std::mem::take(&mut self.padded);
+            let [s0, s1, s2, s3] = self.sub_rows(m);
+            let subs = s0.iter_mut().zip(s1).zip(s2).zip(s3);
+            for (quad, (((s0, s1), s2), s3)) in padded.chunks_exact(4).zip(subs) {
+                (*s0, *s1, *s2, *s3) = (quad[0], quad[1], quad[2], quad[3]);
             }
+            self.padded = padded;
         }
     }
 
-    /// Adds the image into channel c, sample b (of the `held` samples) of dx (C, held, H, W).
-    fn add_to(&self, dx: &mut [T], g: &ConvGeometry, held: usize, c: usize, b: usize) {
-        let n = self.tw + 1;
+    /// Adds the image into channel c, sample b (of the `held` samples) of dx (C, held, H, W):
+    /// each row's four sub-rows interleaved into `padded`, then added.
+    fn add_to(&mut self, dx: &mut [T], g: &ConvGeometry, held: usize, c: usize, b: usize) {
         for m in 0..self.rows {
             let Some(r) = Self::input_row(g, m) else {
                 continue;
             };
-            let dst = &mut dx[((c * held + b) * g.h + r) * g.w..][..g.w];
-            for sub in 0..4 {
-                let (ks, col) = self.span(g, sub);
-                let src = &self.cells[(m * 4 + sub) * n..][ks];
-                for (d, &v) in dst[col..].iter_mut().step_by(4).zip(src) {
-                    *d += v;
-                }
+            let mut padded = std::mem::take(&mut self.padded);
+            let [s0, s1, s2, s3] = self.sub_rows(m);
+            let subs = s0.iter().zip(s1.iter()).zip(s2.iter()).zip(s3.iter());
+            for (quad, (((s0, s1), s2), s3)) in padded.chunks_exact_mut(4).zip(subs) {
+                quad.copy_from_slice(&[*s0, *s1, *s2, *s3]);
             }
+            let dst = &mut dx[((c * held + b) * g.h + r) * g.w..][..self.inside.len()];
+            add_assign(dst, &padded[self.inside.clone()]);
+            self.padded = padded;
         }
+        // Back to zeros outside the input, as `load` expects.
+        self.padded.fill(T::ZERO);
     }
 }
 
@@ -281,6 +341,8 @@ fn input_transform<T: Elem>(x: &[T], g: &ConvGeometry, samples: Range<usize>, v:
     let (th, tw) = tiles(g);
     let tn = samples.len() * th * tw;
     let mut image = PhaseImage::new(g);
+    // Bᵀ along the rows of the first and last row triples: (d0 − d1) and (d2 − d1).
+    let mut e = vec![T::ZERO; 6 * tw];
     for c in 0..g.channels {
         for (bl, b) in samples.clone().enumerate() {
             image.load(x, g, c, b);
@@ -292,15 +354,14 @@ fn input_transform<T: Elem>(x: &[T], g: &ConvGeometry, samples: Range<usize>, v:
                         PhaseImage::<T>::column_sources(px)
                             .map(|(r, from)| image.run(4 * i + py + 2 * p, r, from))
                     });
-                    // Re-sliced to `tw` so that the compiler sees every run's length and drops
-                    // the bounds checks in the loop (which it then vectorizes).
-                    let mut v = nine(v, phase_channel(c, py, px), tn, t0, tw).map(|r| &mut r[..tw]);
-                    let d = d.map(|row| row.map(|run| &run[..tw]));
-                    for j in 0..tw {
-                        let t = both_axes(from_fn(|p| from_fn(|q| d[p][q][j])), difference);
-                        for (v, t) in v.iter_mut().zip(t.iter().flatten()) {
-                            v[j] = *t;
-                        }
+                    for q in 0..3 {
+                        sub_into(&mut e[q * tw..][..tw], d[0][q], d[1][q]);
+                        sub_into(&mut e[(3 + q) * tw..][..tw], d[2][q], d[1][q]);
+                    }
+                    let rows = [three(&e, 0, tw), d[1], three(&e, 3, tw)];
+                    let mut v = nine(v, phase_channel(c, py, px), tn, t0, tw).into_iter();
+                    for row in rows {
+                        difference_runs(from_fn(|_| v.next().unwrap_or_default()), row);
                     }
                 }
             }
@@ -321,8 +382,8 @@ fn input_transform_adjoint<T: Elem>(
     let (th, tw) = tiles(g);
     let tn = samples.len() * th * tw;
     let mut image = PhaseImage::new(g);
-    // w[p][q]: the gradient of row 4i + py + 2p at column source q, for one phase.
-    let mut w = vec![T::ZERO; 9 * tw];
+    // B along the rows for the middle row: w_q = n1q − n0q − n2q.
+    let mut w = vec![T::ZERO; 3 * tw];
     for c in 0..g.channels {
         for (bl, b) in samples.clone().enumerate() {
             image.cells.fill(T::ZERO);
@@ -330,22 +391,20 @@ fn input_transform_adjoint<T: Elem>(
                 let t0 = (bl * th + i) * tw;
                 for (py, px) in PHASES {
                     let n = nine(n, phase_channel(c, py, px), tn, t0, tw).map(|r| &*r);
-                    let mut rows = w.chunks_exact_mut(tw);
-                    let mut w: [&mut [T]; 9] = from_fn(|_| rows.next().unwrap_or_default());
-                    for j in 0..tw {
-                        let t = both_axes(
-                            from_fn(|a| from_fn(|b| n[3 * a + b][j])),
-                            difference_adjoint,
-                        );
-                        for (w, t) in w.iter_mut().zip(t.iter().flatten()) {
-                            w[j] = *t;
-                        }
+                    let [top, middle, bottom] = [0, 3, 6].map(|k| [n[k], n[k + 1], n[k + 2]]);
+                    for q in 0..3 {
+                        let w = &mut w[q * tw..][..tw];
+                        w.fill(T::ZERO);
+                        add_difference(w, middle[q], top[q], bottom[q]);
                     }
-                    for p in 0..3 {
-                        let sources = PhaseImage::<T>::column_sources(px);
-                        for (q, &(r, from)) in sources.iter().enumerate() {
-                            add_assign(image.run_mut(4 * i + py + 2 * p, r, from), w[3 * p + q]);
-                        }
+                    let rows = [top, three(&w, 0, tw), bottom];
+                    // B along the columns, (r0, r1 − r0 − r2, r2), added at the column sources.
+                    let [(s0, f0), (s1, f1), (s2, f2)] = PhaseImage::<T>::column_sources(px);
+                    for (p, [r0, r1, r2]) in rows.into_iter().enumerate() {
+                        let m = 4 * i + py + 2 * p;
+                        add_assign(image.run_mut(m, s0, f0), r0);
+                        add_difference(image.run_mut(m, s1, f1), r1, r0, r2);
+                        add_assign(image.run_mut(m, s2, f2), r2);
                     }
                 }
             }
@@ -367,17 +426,18 @@ fn output_transform<T: Elem>(
 ) {
     let (th, tw) = tiles(g);
     let tn = len * th * tw;
+    // Aᵀ along the rows: r[u][b] = m[u][b] + m[u + 1][b], for the output rows u = 0, 1.
+    let mut r = vec![T::ZERO; 6 * tw];
     for oc in 0..o {
         let dst = &mut y[oc * width + start..][..len * g.out_plane()];
         for bi in 0..len * th {
             let m = nine(m, oc, tn, bi * tw, tw).map(|r| &*r);
-            let (top, bottom) = dst[2 * bi * g.out_w..][..2 * g.out_w].split_at_mut(g.out_w);
-            let pairs = top.chunks_exact_mut(2).zip(bottom.chunks_exact_mut(2));
-            for (j, (top, bottom)) in pairs.enumerate() {
-                let [t, b] = both_axes(from_fn(|a| from_fn(|b| m[3 * a + b][j])), contract);
-                top.copy_from_slice(&t);
-                bottom.copy_from_slice(&b);
+            for (k, run) in r.chunks_exact_mut(tw).enumerate() {
+                add_into(run, m[k], m[k + 3]);
             }
+            let (top, bottom) = dst[2 * bi * g.out_w..][..2 * g.out_w].split_at_mut(g.out_w);
+            contract_runs(top, three(&r, 0, tw));
+            contract_runs(bottom, three(&r, 3, tw));
         }
     }
 }
@@ -395,18 +455,33 @@ fn output_transform_adjoint<T: Elem>(
     let (th, tw) = tiles(g);
     let tn = samples.len() * th * tw;
     let width = g.cols();
+    // The even and odd columns of a tile row's top and bottom output rows.
+    let mut split = vec![T::ZERO; 4 * tw];
     for oc in 0..o {
         let src =
             &gy[oc * width + samples.start * g.out_plane()..][..samples.len() * g.out_plane()];
         for bi in 0..samples.len() * th {
-            let mut m = nine(m, oc, tn, bi * tw, tw);
             let (top, bottom) = src[2 * bi * g.out_w..][..2 * g.out_w].split_at(g.out_w);
-            for (j, (top, bottom)) in top.chunks_exact(2).zip(bottom.chunks_exact(2)).enumerate() {
-                let t = both_axes([[top[0], top[1]], [bottom[0], bottom[1]]], spread);
-                for (m, t) in m.iter_mut().zip(t.iter().flatten()) {
-                    m[j] = *t;
-                }
+            {
+                let [te, to, be, bo] = {
+                    let mut runs = split.chunks_exact_mut(tw);
+                    from_fn(|_| runs.next().unwrap_or_default())
+                };
+                deinterleave(top, te, to);
+                deinterleave(bottom, be, bo);
             }
+            let [te, to, be, bo]: [&[T]; 4] = from_fn(|k| &split[k * tw..][..tw]);
+            // G along both axes: (g0, g0 + g1, g1) for the rows, then for the columns.
+            let [m0, m1, m2, m3, m4, m5, m6, m7, m8] = nine(m, oc, tn, bi * tw, tw);
+            m0.copy_from_slice(te);
+            add_into(m1, te, to);
+            m2.copy_from_slice(to);
+            add_into(m3, te, be);
+            add_into(m5, to, bo);
+            add_into(m4, m3, m5);
+            m6.copy_from_slice(be);
+            add_into(m7, be, bo);
+            m8.copy_from_slice(bo);
         }
     }
 }
