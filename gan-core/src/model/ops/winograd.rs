@@ -204,9 +204,16 @@ fn deinterleave<T: Elem>(pairs: &[T], even: &mut [T], odd: &mut [T]) {
     }
 }
 
-/// Three `len`-long runs of `buf` from run `first`.
-fn three<T>(buf: &[T], first: usize, len: usize) -> [&[T]; 3] {
-    from_fn(|k| &buf[(first + k) * len..][..len])
+/// `N` consecutive rows of `buf` (rows `stride` apart) from row `first`, each from column
+/// `at`, `len` long.
+fn runs<T, const N: usize>(
+    buf: &[T],
+    stride: usize,
+    first: usize,
+    at: usize,
+    len: usize,
+) -> [&[T]; N] {
+    from_fn(|k| &buf[(first + k) * stride + at..][..len])
 }
 
 /// One channel of one sample, zero-padded and split by column modulo 4: sub-row (m, r) holds
@@ -358,7 +365,7 @@ fn input_transform<T: Elem>(x: &[T], g: &ConvGeometry, samples: Range<usize>, v:
                         sub_into(&mut e[q * tw..][..tw], d[0][q], d[1][q]);
                         sub_into(&mut e[(3 + q) * tw..][..tw], d[2][q], d[1][q]);
                     }
-                    let rows = [three(&e, 0, tw), d[1], three(&e, 3, tw)];
+                    let rows = [runs(&e, tw, 0, 0, tw), d[1], runs(&e, tw, 3, 0, tw)];
                     let mut v = nine(v, phase_channel(c, py, px), tn, t0, tw).into_iter();
                     for row in rows {
                         difference_runs(from_fn(|_| v.next().unwrap_or_default()), row);
@@ -373,7 +380,7 @@ fn input_transform<T: Elem>(x: &[T], g: &ConvGeometry, samples: Range<usize>, v:
 /// dx (C, held.len(), H, W), which holds the samples `held`, `samples` among them.
 #[inline(always)]
 fn input_transform_adjoint<T: Elem>(
-    n: &mut [T],
+    n: &[T],
     g: &ConvGeometry,
     samples: Range<usize>,
     held: Range<usize>,
@@ -390,14 +397,14 @@ fn input_transform_adjoint<T: Elem>(
             for i in 0..th {
                 let t0 = (bl * th + i) * tw;
                 for (py, px) in PHASES {
-                    let n = nine(n, phase_channel(c, py, px), tn, t0, tw).map(|r| &*r);
+                    let n: [&[T]; XI] = runs(n, tn, phase_channel(c, py, px) * XI, t0, tw);
                     let [top, middle, bottom] = [0, 3, 6].map(|k| [n[k], n[k + 1], n[k + 2]]);
                     for q in 0..3 {
                         let w = &mut w[q * tw..][..tw];
                         w.fill(T::ZERO);
                         add_difference(w, middle[q], top[q], bottom[q]);
                     }
-                    let rows = [top, three(&w, 0, tw), bottom];
+                    let rows = [top, runs(&w, tw, 0, 0, tw), bottom];
                     // B along the columns, (r0, r1 − r0 − r2, r2), added at the column sources.
                     let [(s0, f0), (s1, f1), (s2, f2)] = PhaseImage::<T>::column_sources(px);
                     for (p, [r0, r1, r2]) in rows.into_iter().enumerate() {
@@ -416,7 +423,7 @@ fn input_transform_adjoint<T: Elem>(
 /// Writes the outputs of M (O, 9, T) for `len` samples into y (O, width) from column `start`.
 #[inline(always)]
 fn output_transform<T: Elem>(
-    m: &mut [T],
+    m: &[T],
     o: usize,
     g: &ConvGeometry,
     len: usize,
@@ -431,13 +438,13 @@ fn output_transform<T: Elem>(
     for oc in 0..o {
         let dst = &mut y[oc * width + start..][..len * g.out_plane()];
         for bi in 0..len * th {
-            let m = nine(m, oc, tn, bi * tw, tw).map(|r| &*r);
+            let m: [&[T]; XI] = runs(m, tn, oc * XI, bi * tw, tw);
             for (k, run) in r.chunks_exact_mut(tw).enumerate() {
                 add_into(run, m[k], m[k + 3]);
             }
             let (top, bottom) = dst[2 * bi * g.out_w..][..2 * g.out_w].split_at_mut(g.out_w);
-            contract_runs(top, three(&r, 0, tw));
-            contract_runs(bottom, three(&r, 3, tw));
+            contract_runs(top, runs(&r, tw, 0, 0, tw));
+            contract_runs(bottom, runs(&r, tw, 3, 0, tw));
         }
     }
 }
