@@ -154,10 +154,8 @@ impl Critic {
             } else {
                 (0, conv.weight().dim(1)?)
             };
-            g = conv.backward_input(&g, trace.input_hw[i], channels)?;
-            if i > 0 {
-                g = g.mul(&slopes(i - 1)?)?;
-            }
+            let mask = if i > 0 { Some(slopes(i - 1)?) } else { None };
+            g = conv.backward_input(&g, trace.input_hw[i], channels, mask.as_ref())?;
         }
         Ok(InputGradient {
             scores: trace.scores,

@@ -146,7 +146,8 @@ impl SameConv2d {
     /// (O, B, h, w) with respect to the layer's output (before any activation), for an input
     /// of spatial size `input_hw`; channels-major like [`SameConv2d::forward`].
     ///
-    /// Only the input channels in `in_channels` (start, len) are returned. This is the
+    /// Only the input channels in `in_channels` (start, len) are returned, multiplied by
+    /// `mask` where given (the slopes of the activation that made the input). This is the
     /// transposed convolution ([`ops::conv_transpose2d`]), differentiable in `grad` and in the
     /// weight, so that a loss on the result can itself be differentiated.
     pub fn backward_input(
@@ -154,6 +155,7 @@ impl SameConv2d {
         grad: &Tensor,
         input_hw: (usize, usize),
         in_channels: (usize, usize),
+        mask: Option<&Tensor>,
     ) -> Result<Tensor> {
         let b = grad.dim(1)?;
         let (start, len) = in_channels;
@@ -163,7 +165,7 @@ impl SameConv2d {
             self.weight.narrow(1, start, len)?
         };
         let g = self.geometry(len, b, input_hw.0, input_hw.1);
-        ops::conv_transpose2d(grad, &weight, &g)
+        ops::conv_transpose2d(grad, &weight, mask, &g)
     }
 }
 
@@ -495,10 +497,10 @@ mod tests {
             .unwrap();
         let expected = grads.get(x.as_tensor()).unwrap();
         let g_cm = g.transpose(0, 1).unwrap().contiguous().unwrap();
-        let ours = conv.backward_input(&g_cm, (h, w), (0, 2)).unwrap();
+        let ours = conv.backward_input(&g_cm, (h, w), (0, 2), None).unwrap();
         let err = max_abs(&(ours.transpose(0, 1).unwrap() - expected).unwrap());
         assert!(err < 1e-12, "stride {stride} {h}x{w}: {err}");
-        let second = conv.backward_input(&g_cm, (h, w), (1, 1)).unwrap();
+        let second = conv.backward_input(&g_cm, (h, w), (1, 1), None).unwrap();
         assert_eq!(second.dims(), &[1, 4, h, w]);
         let err = max_abs(
             &(second.squeeze(0).unwrap() - expected.narrow(1, 1, 1).unwrap().squeeze(1).unwrap())

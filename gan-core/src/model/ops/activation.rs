@@ -23,28 +23,78 @@ pub enum Activation {
     Tanh,
 }
 
+/// `dst[i] = f(src[i])`: one loop per activation, with its constants converted before it, so
+/// that the compiler vectorises it.
+#[inline(always)]
+fn map_into<T: Copy>(dst: &mut [T], src: &[T], f: impl Fn(T) -> T) {
+    for (d, &s) in dst.iter_mut().zip(src) {
+        *d = f(s);
+    }
+}
+
+/// `x` where positive, else 0.
+#[inline(always)]
+fn relu<T: Elem>(x: T) -> T {
+    if x > T::ZERO {
+        x
+    } else {
+        T::ZERO
+    }
+}
+
+/// `x` where positive, else `k · x`.
+#[inline(always)]
+fn leaky<T: Elem>(x: T, k: T) -> T {
+    if x > T::ZERO {
+        x
+    } else {
+        k * x
+    }
+}
+
 impl Activation {
-    /// The activation of `x`.
-    pub(crate) fn apply<T: Elem>(self, x: T) -> T {
+    /// The activation's negative slope (0 for ReLU), in `T`.
+    fn negative_slope<T: Elem>(self) -> T {
         match self {
-            Self::Identity => x,
-            Self::Relu if x > T::ZERO => x,
-            Self::Relu => T::ZERO,
-            Self::LeakyRelu(_) if x > T::ZERO => x,
-            Self::LeakyRelu(slope) => T::from_f64(slope) * x,
-            Self::Tanh => x.tanh(),
+            Self::LeakyRelu(slope) => T::from_f64(slope),
+            _ => T::ZERO,
         }
     }
 
-    /// The derivative at the input whose activation is `y`.
-    pub(crate) fn slope_at_output<T: Elem>(self, y: T) -> T {
+    /// `dst = act(scale · src + shift)`, elementwise.
+    pub(crate) fn apply_affine<T: Elem>(self, dst: &mut [T], src: &[T], scale: T, shift: T) {
+        let k = self.negative_slope::<T>();
         match self {
-            Self::Identity => T::ONE,
-            Self::Relu if y > T::ZERO => T::ONE,
-            Self::Relu => T::ZERO,
-            Self::LeakyRelu(_) if y > T::ZERO => T::ONE,
-            Self::LeakyRelu(slope) => T::from_f64(slope),
-            Self::Tanh => T::ONE - y * y,
+            Self::Identity => map_into(dst, src, |x| scale * x + shift),
+            Self::Relu => map_into(dst, src, |x| relu(scale * x + shift)),
+            Self::LeakyRelu(_) => map_into(dst, src, |x| leaky(scale * x + shift, k)),
+            Self::Tanh => map_into(dst, src, |x| (scale * x + shift).tanh()),
+        }
+    }
+
+    /// `dst = act′ · grad` at the inputs whose activations are `y`, elementwise; `dst` holds
+    /// the gradient `grad` on entry.
+    fn grad_in_place<T: Elem>(self, dst: &mut [T], y: &[T]) {
+        let k = self.negative_slope::<T>();
+        let grads = dst.iter_mut().zip(y);
+        match self {
+            Self::Identity => {}
+            Self::Relu | Self::LeakyRelu(_) => grads.for_each(|(g, &y)| {
+                *g = if y > T::ZERO { *g } else { k * *g };
+            }),
+            Self::Tanh => grads.for_each(|(g, &y)| *g = *g * (T::ONE - y * y)),
+        }
+    }
+
+    /// `dst = act′` at the inputs whose activations are `y`, elementwise.
+    fn slopes_into<T: Elem>(self, dst: &mut [T], y: &[T]) {
+        let k = self.negative_slope::<T>();
+        match self {
+            Self::Identity => dst.fill(T::ONE),
+            Self::Relu | Self::LeakyRelu(_) => {
+                map_into(dst, y, |y| if y > T::ZERO { T::ONE } else { k })
+            }
+            Self::Tanh => map_into(dst, y, |y| T::ONE - y * y),
         }
     }
 
@@ -68,15 +118,10 @@ impl Kernel for ActGrad {
         let (y, grad) = (inputs[0], inputs[1]);
         check_lengths(Self::NAME, inputs, &[y.len(), y.len()])?;
         let act = self.0;
-        let mut out = vec![T::ZERO; y.len()];
+        let mut out = grad.to_vec();
         out.par_chunks_mut(ELEMENTWISE_TASK)
             .zip(y.par_chunks(ELEMENTWISE_TASK))
-            .zip(grad.par_chunks(ELEMENTWISE_TASK))
-            .for_each(|((o, y), g)| {
-                for ((o, &y), &g) in o.iter_mut().zip(y).zip(g) {
-                    *o = g * act.slope_at_output(y);
-                }
-            });
+            .for_each(|(o, y)| act.grad_in_place(o, y));
         Ok(out)
     }
 }
@@ -109,11 +154,7 @@ impl Kernel for ActSlopes {
         let mut out = vec![T::ZERO; inputs[0].len()];
         out.par_chunks_mut(ELEMENTWISE_TASK)
             .zip(inputs[0].par_chunks(ELEMENTWISE_TASK))
-            .for_each(|(o, y)| {
-                for (o, &y) in o.iter_mut().zip(y) {
-                    *o = act.slope_at_output(y);
-                }
-            });
+            .for_each(|(o, y)| act.slopes_into(o, y));
         Ok(out)
     }
 }

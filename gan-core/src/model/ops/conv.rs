@@ -9,6 +9,8 @@
 
 use std::ops::Range;
 
+use rayon::prelude::*;
+
 use candle_core::{CpuStorage, CustomOp2, CustomOp3, Layout, Result, Shape, Tensor};
 
 use super::activation::{activation_grad, Activation};
@@ -133,7 +135,9 @@ struct Conv {
 #[derive(Debug, Clone, Copy)]
 struct LinearConv(ConvGeometry);
 
-/// The transposed convolution: gy (O, B, Ho, Wo), weight (O, C, k, k) → (C, B, H, W).
+/// The transposed convolution: gy (O, B, Ho, Wo), weight (O, C, k, k) → (C, B, H, W); as a
+/// three-input op the third is a constant mask (C, B, H, W) that multiplies the result (the
+/// slopes of the activation before the convolution, in a backward pass written out by hand).
 #[derive(Debug, Clone, Copy)]
 struct ConvTranspose(ConvGeometry);
 
@@ -185,9 +189,17 @@ impl Kernel for ConvTranspose {
     const NAME: &'static str = "conv-transpose2d";
 
     fn run<T: Elem>(&self, inputs: &[&[T]]) -> Result<Vec<T>> {
-        let o = out_channels(inputs[1].len(), &self.0);
-        check_lengths(Self::NAME, inputs, &[o * self.0.cols(), o * self.0.rows()])?;
-        Ok(transpose(inputs[0], inputs[1], &self.0))
+        let g = &self.0;
+        let o = out_channels(inputs[1].len(), g);
+        let sizes = [o * g.cols(), o * g.rows(), g.input_len()];
+        check_lengths(Self::NAME, inputs, &sizes[..inputs.len()])?;
+        let mut dx = transpose(inputs[0], inputs[1], g);
+        if let Some(mask) = inputs.get(2) {
+            dx.par_chunks_mut(1 << 14)
+                .zip(mask.par_chunks(1 << 14))
+                .for_each(|(d, m)| d.iter_mut().zip(m).for_each(|(d, &m)| *d = *d * m));
+        }
+        Ok(dx)
     }
 }
 
@@ -278,6 +290,29 @@ impl CustomOp2 for LinearConv {
     }
 }
 
+impl ConvTranspose {
+    /// The gradients in gy and the weight from the gradient `grad` of the (unmasked) result.
+    fn gradients(
+        &self,
+        gy: &Tensor,
+        w: &Tensor,
+        grad: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>)> {
+        let grad = grad.contiguous()?;
+        let d_gy = match gy.track_op() {
+            true => Some(grad.apply_op2_no_bwd(&w.contiguous()?, &LinearConv(self.0))?),
+            false => None,
+        };
+        // ⟨col2im(wᵀ gy), grad⟩ = ⟨w, gy × im2col(grad)ᵀ⟩: the convolution's weight gradient
+        // with grad as the input and gy as the output gradient.
+        let dw = match w.track_op() {
+            true => Some(weight_grad_of(&grad, gy, w, &self.0)?),
+            false => None,
+        };
+        Ok((d_gy, dw))
+    }
+}
+
 impl CustomOp2 for ConvTranspose {
     fn name(&self) -> &'static str {
         Self::NAME
@@ -300,18 +335,38 @@ impl CustomOp2 for ConvTranspose {
         _res: &Tensor,
         grad: &Tensor,
     ) -> Result<(Option<Tensor>, Option<Tensor>)> {
-        let grad = grad.contiguous()?;
-        let d_gy = match gy.track_op() {
-            true => Some(grad.apply_op2_no_bwd(&w.contiguous()?, &LinearConv(self.0))?),
-            false => None,
-        };
-        // ⟨col2im(wᵀ gy), grad⟩ = ⟨w, gy × im2col(grad)ᵀ⟩: the convolution's weight gradient
-        // with grad as the input and gy as the output gradient.
-        let dw = match w.track_op() {
-            true => Some(weight_grad_of(&grad, gy, w, &self.0)?),
-            false => None,
-        };
-        Ok((d_gy, dw))
+        self.gradients(gy, w, grad)
+    }
+}
+
+impl CustomOp3 for ConvTranspose {
+    fn name(&self) -> &'static str {
+        Self::NAME
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+        s3: &CpuStorage,
+        l3: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let out = cpu_run(self, &[(s1, l1), (s2, l2), (s3, l3)])?;
+        Ok((out, input_shape(&self.0)))
+    }
+
+    fn bwd(
+        &self,
+        gy: &Tensor,
+        w: &Tensor,
+        mask: &Tensor,
+        _res: &Tensor,
+        grad: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+        let (d_gy, dw) = self.gradients(gy, w, &(grad * mask)?)?;
+        Ok((d_gy, dw, None))
     }
 }
 
@@ -375,23 +430,38 @@ pub fn conv2d(
 }
 
 /// The adjoint of a convolution in its input: the gradient with respect to x of
-/// Σ conv(x)·`grad` for `grad` (O, B, Ho, Wo) and `weight` (O, C, k, k), giving (C, B, H, W).
-/// Differentiable in both arguments.
-pub fn conv_transpose2d(grad: &Tensor, weight: &Tensor, geometry: &ConvGeometry) -> Result<Tensor> {
+/// Σ conv(x)·`grad` for `grad` (O, B, Ho, Wo) and `weight` (O, C, k, k), giving (C, B, H, W),
+/// times `mask` (C, B, H, W) where given (a constant, such as the slopes of the activation
+/// that made x). Differentiable in `grad` and `weight`.
+pub fn conv_transpose2d(
+    grad: &Tensor,
+    weight: &Tensor,
+    mask: Option<&Tensor>,
+    geometry: &ConvGeometry,
+) -> Result<Tensor> {
     let g = geometry;
     let o = check_weight(weight, g, "conv-transpose2d")?;
-    if grad.dims() != [o, g.batch, g.out_h, g.out_w] {
+    let input = [g.channels, g.batch, g.h, g.w];
+    if grad.dims() != [o, g.batch, g.out_h, g.out_w] || mask.is_some_and(|m| m.dims() != input) {
         candle_core::bail!(
-            "conv-transpose2d: expected {:?}, got {:?}",
+            "conv-transpose2d: expected {:?} and a mask {input:?}, got {:?} and {:?}",
             (o, g.batch, g.out_h, g.out_w),
-            grad.dims()
+            grad.dims(),
+            mask.map(Tensor::dims)
         )
     }
     if !grad.device().is_cpu() {
-        return reference::conv_transpose2d(grad, weight, g);
+        let dx = reference::conv_transpose2d(grad, weight, g)?;
+        return match mask {
+            Some(mask) => dx * mask.detach(),
+            None => Ok(dx),
+        };
     }
-    grad.contiguous()?
-        .apply_op2(&weight.contiguous()?, ConvTranspose(*g))
+    let (grad, weight) = (grad.contiguous()?, weight.contiguous()?);
+    match mask {
+        Some(mask) => grad.apply_op3(&weight, &mask.detach().contiguous()?, ConvTranspose(*g)),
+        None => grad.apply_op2(&weight, ConvTranspose(*g)),
+    }
 }
 
 #[cfg(test)]
@@ -468,12 +538,17 @@ mod tests {
             let gy = Var::from_tensor(&random((4, g.batch, g.out_h, g.out_w), 4)).unwrap();
             let w = Var::from_tensor(&random((4, g.channels, 4, 4), 5)).unwrap();
             let check = GradCheck::new(&[&gy, &w]);
-            let ours = conv_transpose2d(&gy, &w, &g).unwrap();
+            let ours = conv_transpose2d(&gy, &w, None, &g).unwrap();
             let expected = reference::conv_transpose2d(&gy, &w, &g).unwrap();
             check.assert_same(&ours, &expected, &format!("{g:?}"));
             // Second order: a penalty on the squared result, as the gradient penalty does.
             let sq = |t: &Tensor| t.sqr().unwrap().sum_all().unwrap();
             check.assert_same(&sq(&ours), &sq(&expected), "squared");
+            // Masked: the same as multiplying afterwards, to second order.
+            let mask = random((g.channels, g.batch, g.h, g.w), 6);
+            let ours = conv_transpose2d(&gy, &w, Some(&mask), &g).unwrap();
+            let expected = (expected * &mask).unwrap();
+            check.assert_same(&sq(&ours), &sq(&expected), "masked, squared");
         }
     }
 

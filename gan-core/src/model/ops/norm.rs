@@ -96,9 +96,7 @@ impl Kernel for BatchNorm {
                 let scale = params.get(0, ch) * r;
                 let shift = T::from_f64(params.get(1, ch) - scale * mean);
                 let scale = T::from_f64(scale);
-                for (y, &x) in y.iter_mut().zip(x) {
-                    *y = self.act.apply(scale * x + shift);
-                }
+                self.act.apply_affine(y, x, scale, shift);
             });
         Ok(y)
     }

@@ -3,10 +3,12 @@
 //!
 //! Each op works through its part of the batch chunk by chunk on one thread, its matrix
 //! products single-threaded ([`super::gemm::matmul_into`] runs on one thread inside a rayon
-//! task). An op then has one fork and one join however many chunks it has: little
-//! synchronisation on a quiet machine, and no stalls at every matrix product when other
-//! processes compete for the cores. A batch of one sample is one part, whose matrix products
-//! use every thread instead.
+//! task). An op then has one fork and one join however many chunks it has, and no stalls at
+//! every matrix product when other processes compete for the cores. Results that are put side
+//! by side come in a few parts per thread, which rayon's work stealing hands to whichever
+//! thread is free: a thread slowed by another process then does fewer of them instead of
+//! holding the other one up at the join. A batch of one sample is one part, whose matrix
+//! products use every thread instead.
 
 use std::ops::Range;
 
@@ -19,9 +21,12 @@ use super::elem::Elem;
 /// order, and with it every bit of the result, does not depend on the number of threads.
 pub(crate) const SUM_PARTS: usize = 2;
 
-/// Parts for results that are put side by side: one per thread.
+/// Parts per thread for results that are put side by side.
+const PARTS_PER_THREAD: usize = 4;
+
+/// Parts for results that are put side by side: a few per thread, for balance.
 pub(crate) fn output_parts() -> usize {
-    rayon::current_num_threads().max(1)
+    PARTS_PER_THREAD * rayon::current_num_threads().max(1)
 }
 
 /// The batch split into at most `n` parts of nearly equal size, in order.
@@ -81,9 +86,7 @@ pub(crate) fn assemble<T: Elem>(
                 let n = part.len() * per_sample;
                 let src = &block[row * n..][..n];
                 let dst = &mut dst[part.start * per_sample..][..n];
-                for (d, &s) in dst.iter_mut().zip(src) {
-                    *d = act.apply(s + b);
-                }
+                act.apply_affine(dst, src, T::ONE, b);
             }
         });
     out

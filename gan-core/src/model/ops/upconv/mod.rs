@@ -17,6 +17,8 @@ use std::ops::Range;
 use candle_core::{CpuStorage, CustomOp1, CustomOp2, CustomOp3, Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
 
+mod narrow;
+
 use super::activation::{activation_grad, Activation};
 use super::elem::{check_lengths, cpu_run, with_scratch, Elem, Kernel};
 use super::gemm::{matmul_into, View};
@@ -196,38 +198,81 @@ fn for_each_cell(
     }
 }
 
+/// The four phases' outputs (4·O, n) of samples `samples` into `out`, through the column
+/// matrix.
+fn phase_outputs<T: Elem>(
+    x: &[T],
+    p: &[T],
+    g: &ConvGeometry,
+    samples: Range<usize>,
+    out: &mut [T],
+) {
+    let c = g.channels;
+    let o = p.len() / (TOTAL_TAPS * c).max(1);
+    let n = samples.len() * g.in_plane();
+    let kernels = View::new(p, o, TOTAL_TAPS * c);
+    with_scratch(9 * c * n, |cols| {
+        im2col_into(x, g, RowOrder::TapMajor, samples, cols);
+        let cols = View::new(&*cols, 9 * c, n);
+        for (pi, phase) in Phase::ALL.iter().enumerate() {
+            let dst = &mut out[pi * o * n..][..o * n];
+            for (bi, &(row, len, col)) in phase.blocks(c).iter().enumerate() {
+                let lhs = kernels.columns(phase.offset(c) + col, len);
+                matmul_into(dst, n, lhs, cols.rows(row, len), bi > 0);
+            }
+        }
+    });
+}
+
+/// The kernel in the form the products read: the stacked phase kernels (O, 25·C), or for a
+/// layer with few outputs the tap-major kernel (25·O, C) of [`narrow`].
+enum Kernels<'a, T> {
+    Stacked(&'a [T]),
+    TapMajor(Vec<T>),
+}
+
+impl<'a, T: Elem> Kernels<'a, T> {
+    fn new(p: &'a [T], o: usize, c: usize) -> Self {
+        match narrow::suits(o, c) {
+            true => Self::TapMajor(narrow::tap_major(p, o, c)),
+            false => Self::Stacked(p),
+        }
+    }
+
+    /// The rows of the scratch matrices one input cell needs.
+    fn chunk_rows(&self, g: &ConvGeometry, o: usize) -> usize {
+        match self {
+            Self::Stacked(_) => chunk_rows(g, o),
+            Self::TapMajor(_) => narrow::chunk_rows(o),
+        }
+    }
+}
+
 /// The upsample-convolution of the samples `part` without bias, (O, part.len(), 2H, 2W), chunk
 /// by chunk.
 fn forward_part<T: Elem>(
     x: &[T],
-    p: &[T],
+    kernels: &Kernels<T>,
     o: usize,
     g: &ConvGeometry,
     part: Range<usize>,
 ) -> Vec<T> {
-    let c = g.channels;
     let plane = 4 * g.in_plane() * part.len();
     let mut y = vec![T::ZERO; o * plane];
-    let kernels = View::new(p, o, TOTAL_TAPS * c);
-    for samples in batch_chunks(g, chunk_rows(g, o), part.clone()) {
+    for samples in batch_chunks(g, kernels.chunk_rows(g, o), part.clone()) {
         let n = samples.len() * g.in_plane();
-        with_scratch(9 * c * n, |cols| {
-            im2col_into(x, g, RowOrder::TapMajor, samples.clone(), cols);
-            let cols = View::new(&*cols, 9 * c, n);
-            with_scratch(4 * o * n, |out| {
-                for (pi, phase) in Phase::ALL.iter().enumerate() {
-                    let dst = &mut out[pi * o * n..][..o * n];
-                    for (bi, &(row, len, col)) in phase.blocks(c).iter().enumerate() {
-                        let lhs = kernels.columns(phase.offset(c) + col, len);
-                        matmul_into(dst, n, lhs, cols.rows(row, len), bi > 0);
-                    }
-                }
-                for (oi, yo) in y.chunks_mut(plane).enumerate() {
-                    for_each_cell(g, samples.clone(), part.start, |cell, pi, j| {
-                        yo[cell] = out[(pi * o + oi) * n + j];
-                    });
-                }
-            });
+        with_scratch(4 * o * n, |out| {
+            match kernels {
+                Kernels::Stacked(p) => phase_outputs(x, p, g, samples.clone(), out),
+                Kernels::TapMajor(wt) => with_scratch(TOTAL_TAPS * o * n, |z| {
+                    narrow::phase_outputs(x, wt, g, samples.clone(), z, out)
+                }),
+            }
+            for (oi, yo) in y.chunks_mut(plane).enumerate() {
+                for_each_cell(g, samples.clone(), part.start, |cell, pi, j| {
+                    yo[cell] = out[(pi * o + oi) * n + j];
+                });
+            }
         });
     }
     y
@@ -236,8 +281,9 @@ fn forward_part<T: Elem>(
 /// y (O, B, 2H, 2W) = act(upsample-conv(x) + bias), the batch's parts in parallel.
 fn forward<T: Elem>(x: &[T], p: &[T], bias: &[T], g: &ConvGeometry, act: Activation) -> Vec<T> {
     let o = bias.len();
+    let kernels = Kernels::new(p, o, g.channels);
     let parts = map_parts(g.batch, output_parts(), |part| {
-        forward_part(x, p, o, g, part)
+        forward_part(x, &kernels, o, g, part)
     });
     assemble(&parts, o, 4 * g.in_plane(), Some(bias), act)
 }
@@ -288,8 +334,13 @@ fn transpose_part<T: Elem>(gy: &[T], p: &[T], g: &ConvGeometry, part: Range<usiz
 
 /// dx (C, B, H, W): the adjoint in x, the batch's parts in parallel.
 fn transpose<T: Elem>(gy: &[T], p: &[T], g: &ConvGeometry) -> Vec<T> {
-    let parts = map_parts(g.batch, output_parts(), |part| {
-        transpose_part(gy, p, g, part)
+    let o = p.len() / (TOTAL_TAPS * g.channels).max(1);
+    let kernels = Kernels::new(p, o, g.channels);
+    let parts = map_parts(g.batch, output_parts(), |part| match &kernels {
+        Kernels::Stacked(p) => transpose_part(gy, p, g, part),
+        Kernels::TapMajor(wt) => narrow::transpose_part(wt, g, part, |samples, gp| {
+            gather_phases(gy, g, o, samples, gp)
+        }),
     });
     assemble(&parts, g.channels, g.in_plane(), None, Activation::Identity)
 }
@@ -327,6 +378,9 @@ fn kernel_grad_part<T: Elem>(
 
 /// The gradient of the stacked phase kernels: the parts' sums added in order.
 fn kernel_grad<T: Elem>(x: &[T], gy: &[T], g: &ConvGeometry, o: usize) -> Vec<T> {
+    if narrow::suits(o, g.channels) {
+        return narrow::kernel_grad(x, g, o, |samples, gp| gather_phases(gy, g, o, samples, gp));
+    }
     sum(map_parts(g.batch, SUM_PARTS, |part| {
         kernel_grad_part(x, gy, g, o, part)
     }))
@@ -610,24 +664,33 @@ mod tests {
     use super::*;
     use crate::model::ops::reference::testing::{random, GradCheck};
 
-    fn check(c: usize, b: usize, h: usize, w: usize, act: Activation) {
+    fn check(o: usize, c: usize, b: usize, h: usize, w: usize, act: Activation) {
         let x = Var::from_tensor(&random((c, b, h, w), 1)).unwrap();
-        let weight = Var::from_tensor(&random((3, c, 4, 4), 2)).unwrap();
-        let bias = Var::from_tensor(&random(3, 3)).unwrap();
+        let weight = Var::from_tensor(&random((o, c, 4, 4), 2)).unwrap();
+        let bias = Var::from_tensor(&random(o, 3)).unwrap();
         let check = GradCheck::new(&[&x, &weight, &bias]);
         let kernel = UpsampleKernel::new(&weight).unwrap();
         let ours = upsample_conv2d(&x, &kernel, &bias, act).unwrap();
-        assert_eq!(ours.dims(), &[3, b, 2 * h, 2 * w]);
+        assert_eq!(ours.dims(), &[o, b, 2 * h, 2 * w]);
         let expected = reference::upsample_conv2d(&x, &weight, &bias, act).unwrap();
-        check.assert_same(&ours, &expected, &format!("{c}×{b}×{h}×{w} {act:?}"));
+        check.assert_same(&ours, &expected, &format!("{o}×{c}×{b}×{h}×{w} {act:?}"));
     }
 
     #[test]
     fn phase_convolutions_equal_the_upsampled_convolution() {
-        check(2, 3, 3, 5, Activation::Identity);
-        check(4, 2, 2, 8, Activation::Relu);
-        check(1, 1, 1, 1, Activation::Tanh);
-        check(3, 2, 4, 1, Activation::LeakyRelu(0.2));
+        assert!(!narrow::suits(3, 4));
+        check(3, 2, 3, 3, 5, Activation::Identity);
+        check(3, 4, 2, 2, 8, Activation::Relu);
+        check(3, 1, 1, 1, 1, Activation::Tanh);
+        check(3, 3, 2, 4, 1, Activation::LeakyRelu(0.2));
+    }
+
+    #[test]
+    fn products_with_the_input_in_place_equal_the_upsampled_convolution() {
+        assert!(narrow::suits(2, 23));
+        check(2, 23, 3, 3, 5, Activation::Tanh);
+        check(1, 12, 2, 1, 1, Activation::Identity);
+        check(2, 23, 2, 4, 1, Activation::LeakyRelu(0.2));
     }
 
     #[test]
