@@ -18,13 +18,15 @@
 //! 9/16 of the multiply-adds.
 //!
 //! Activations are channels-major (C, B, H, W); tiles are numbered (b, i, j) for the output
-//! rows 2i, 2i + 1 and columns 2j, 2j + 1. The transformed kernel is U (9, O, 4C), one
-//! (O, 4C) matrix per product position ξ; the transformed input V (4C, 9, T) and the products
-//! M (O, 9, T) hold a tile row's 9 values side by side, and the matrix product of ξ reads
-//! their rows ξ, ξ + 9, … (a row stride of 9·T).
+//! rows 2i, 2i + 1 and columns 2j, 2j + 1. The transformed kernel U (O, 9, 4C), the
+//! transformed input V (4C, 9, T) and the products M (O, 9, T) hold a row's 9 values side by
+//! side, and the matrix product of ξ reads their rows ξ, ξ + 9, … (U's (O, 4C) matrix of ξ
+//! with a row stride of 9·4C, V's and M's with 9·T).
 
 use std::array::from_fn;
 use std::ops::Range;
+
+use rayon::prelude::*;
 
 use super::elem::{with_scratch, Elem};
 use super::gemm::{matmul_into, View};
@@ -93,55 +95,60 @@ fn phase_channel(c: usize, py: usize, px: usize) -> usize {
 /// The four input phases (py, px).
 const PHASES: [(usize, usize); 4] = [(0, 0), (0, 1), (1, 0), (1, 1)];
 
-/// The transformed kernel U (9, O, 4C) of `w` (O, C, 4, 4).
+/// The transformed kernel U (O, 9, 4C) of `w` (O, C, 4, 4), its filters in parallel.
 pub(crate) fn transform_weight<T: Elem>(w: &[T], o: usize, channels: usize) -> Vec<T> {
     let c4 = 4 * channels;
-    let mut u = vec![T::ZERO; XI * o * c4];
-    let mut blocks: [&mut [T]; XI] = {
-        let mut blocks = u.chunks_exact_mut(o * c4);
-        from_fn(|_| blocks.next().unwrap_or_default())
-    };
-    for (oc, filters) in w.chunks_exact(channels * 16).enumerate() {
-        // Row oc of each of the 9 (O, 4C) blocks: the 4 phase channels of c at 4c..4c + 4.
-        let mut rows = blocks
-            .each_mut()
-            .map(|b| b[oc * c4..][..c4].chunks_exact_mut(4));
-        for k in filters.chunks_exact(16) {
-            let phases = PHASES.map(|(py, px)| {
-                let g: [[T; 2]; 2] = from_fn(|ky| from_fn(|kx| k[(2 * ky + py) * 4 + 2 * kx + px]));
-                both_axes(g, spread)
-            });
-            for (xi, row) in rows.iter_mut().enumerate() {
-                if let Some(quad) = row.next() {
-                    for (v, phase) in quad.iter_mut().zip(&phases) {
-                        *v = phase[xi / 3][xi % 3];
+    let mut u = vec![T::ZERO; o * XI * c4];
+    let filters = w.par_chunks_exact(channels * 16);
+    u.par_chunks_exact_mut(XI * c4)
+        .zip(filters)
+        .for_each(|(u, filters)| {
+            // The filter's 9 rows, one per product position: the 4 phase channels of c at
+            // 4c..4c + 4.
+            let mut rows: [_; XI] = {
+                let mut rows = u.chunks_exact_mut(c4);
+                from_fn(|_| rows.next().unwrap_or_default().chunks_exact_mut(4))
+            };
+            for k in filters.chunks_exact(16) {
+                let phases = PHASES.map(|(py, px)| {
+                    let g: [[T; 2]; 2] =
+                        from_fn(|ky| from_fn(|kx| k[(2 * ky + py) * 4 + 2 * kx + px]));
+                    both_axes(g, spread)
+                });
+                for (xi, row) in rows.iter_mut().enumerate() {
+                    if let Some(quad) = row.next() {
+                        for (v, phase) in quad.iter_mut().zip(&phases) {
+                            *v = phase[xi / 3][xi % 3];
+                        }
                     }
                 }
             }
-        }
-    }
+        });
     u
 }
 
-/// The adjoint of [`transform_weight`]: the gradient in w (O, C, 4, 4) of a gradient in U.
+/// The adjoint of [`transform_weight`]: the gradient in w (O, C, 4, 4) of a gradient in U,
+/// its filters in parallel.
 pub(crate) fn weight_from_transformed<T: Elem>(du: &[T], o: usize, channels: usize) -> Vec<T> {
     let c4 = 4 * channels;
     let mut dw = vec![T::ZERO; o * channels * 16];
-    for oc in 0..o {
-        let rows: [&[T]; XI] = from_fn(|xi| &du[(xi * o + oc) * c4..][..c4]);
-        let filters = &mut dw[oc * channels * 16..][..channels * 16];
-        for (c, k) in filters.chunks_exact_mut(16).enumerate() {
-            for (py, px) in PHASES {
-                let cp = phase_channel(c, py, px);
-                let t: [[T; 3]; 3] = from_fn(|a| from_fn(|b| rows[a * 3 + b][cp]));
-                for (ky, row) in both_axes(t, contract).iter().enumerate() {
-                    for (kx, v) in row.iter().enumerate() {
-                        k[(2 * ky + py) * 4 + 2 * kx + px] = *v;
+    let rows_of_filters = du.par_chunks_exact(XI * c4);
+    dw.par_chunks_exact_mut(channels * 16)
+        .zip(rows_of_filters)
+        .for_each(|(filters, du)| {
+            let rows: [&[T]; XI] = from_fn(|xi| &du[xi * c4..][..c4]);
+            for (c, k) in filters.chunks_exact_mut(16).enumerate() {
+                for (py, px) in PHASES {
+                    let cp = phase_channel(c, py, px);
+                    let t: [[T; 3]; 3] = from_fn(|a| from_fn(|b| rows[a * 3 + b][cp]));
+                    for (ky, row) in both_axes(t, contract).iter().enumerate() {
+                        for (kx, v) in row.iter().enumerate() {
+                            k[(2 * ky + py) * 4 + 2 * kx + px] = *v;
+                        }
                     }
                 }
             }
-        }
-    }
+        });
     dw
 }
 
@@ -329,7 +336,7 @@ fn nine<T>(a: &mut [T], block: usize, tn: usize, t0: usize, len: usize) -> [&mut
 /// Runs `f` compiled for AVX2 where the CPU has it, so that the transforms' loops over tile
 /// columns use 8-wide vectors (the default target has 4-wide SSE2 only).
 #[inline(always)]
-fn vectorized<R>(f: impl FnOnce() -> R) -> R {
+pub(crate) fn vectorized<R>(f: impl FnOnce() -> R) -> R {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         #[target_feature(enable = "avx2")]
@@ -501,7 +508,7 @@ fn chunks(g: &ConvGeometry, o: usize, part: Range<usize>) -> impl Iterator<Item 
 }
 
 /// The convolution of the samples `part` of x (C, B, H, W) by the transformed kernel
-/// u (9, O, 4C): (O, part.len()·Ho·Wo), without bias.
+/// u (O, 9, 4C): (O, part.len()·Ho·Wo), without bias.
 pub(crate) fn forward_part<T: Elem>(
     x: &[T],
     u: &[T],
@@ -519,7 +526,7 @@ pub(crate) fn forward_part<T: Elem>(
             vectorized(|| input_transform(x, g, samples.clone(), v));
             with_scratch(XI * o * tn, |m| {
                 for xi in 0..XI {
-                    let lhs = View::new(&u[xi * o * c4..], o, c4);
+                    let lhs = View::strided(&u[xi * c4..], o, c4, XI * c4);
                     let rhs = View::strided(&v[xi * tn..], c4, tn, XI * tn);
                     matmul_into(&mut m[xi * tn..], XI * tn, lhs, rhs, false);
                 }
@@ -532,7 +539,7 @@ pub(crate) fn forward_part<T: Elem>(
 }
 
 /// The adjoint in x of the convolution, for the samples `part`: (C, part.len(), H, W), for
-/// gy (O, B·Ho·Wo) and the transformed kernel u (9, O, 4C).
+/// gy (O, B·Ho·Wo) and the transformed kernel u (O, 9, 4C).
 pub(crate) fn transpose_part<T: Elem>(
     gy: &[T],
     u: &[T],
@@ -549,7 +556,7 @@ pub(crate) fn transpose_part<T: Elem>(
             vectorized(|| output_transform_adjoint(gy, o, g, samples.clone(), m));
             with_scratch(XI * c4 * tn, |n| {
                 for xi in 0..XI {
-                    let lhs = View::new(&u[xi * o * c4..], o, c4).t();
+                    let lhs = View::strided(&u[xi * c4..], o, c4, XI * c4).t();
                     let rhs = View::strided(&m[xi * tn..], o, tn, XI * tn);
                     matmul_into(&mut n[xi * tn..], XI * tn, lhs, rhs, false);
                 }
@@ -562,7 +569,7 @@ pub(crate) fn transpose_part<T: Elem>(
     dx
 }
 
-/// The gradient in U (9, O, 4C) of the samples `part`, for x (C, B, H, W) and
+/// The gradient in U (O, 9, 4C) of the samples `part`, for x (C, B, H, W) and
 /// gy (O, B·Ho·Wo); [`weight_from_transformed`] turns it into the weight gradient.
 pub(crate) fn weight_grad_part<T: Elem>(
     x: &[T],
@@ -583,7 +590,7 @@ pub(crate) fn weight_grad_part<T: Elem>(
                 for xi in 0..XI {
                     let lhs = View::strided(&m[xi * tn..], o, tn, XI * tn);
                     let rhs = View::strided(&v[xi * tn..], c4, tn, XI * tn).t();
-                    matmul_into(&mut du[xi * o * c4..], c4, lhs, rhs, k > 0);
+                    matmul_into(&mut du[xi * c4..], XI * c4, lhs, rhs, k > 0);
                 }
             });
         });

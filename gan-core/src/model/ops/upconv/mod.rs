@@ -18,6 +18,7 @@ use candle_core::{CpuStorage, CustomOp1, CustomOp2, CustomOp3, Layout, Result, S
 use rayon::prelude::*;
 
 mod narrow;
+mod pairs;
 
 use super::activation::{activation_grad, Activation};
 use super::elem::{check_lengths, cpu_run, with_scratch, Elem, Kernel};
@@ -281,6 +282,10 @@ fn forward_part<T: Elem>(
 /// y (O, B, 2H, 2W) = act(upsample-conv(x) + bias), the batch's parts in parallel.
 fn forward<T: Elem>(x: &[T], p: &[T], bias: &[T], g: &ConvGeometry, act: Activation) -> Vec<T> {
     let o = bias.len();
+    if pairs::suits(g, o) {
+        let parts = pairs::forward(x, p, o, g, output_parts());
+        return assemble(&parts, o, 4 * g.in_plane(), Some(bias), act);
+    }
     let kernels = Kernels::new(p, o, g.channels);
     let parts = map_parts(g.batch, output_parts(), |part| {
         forward_part(x, &kernels, o, g, part)
@@ -335,6 +340,10 @@ fn transpose_part<T: Elem>(gy: &[T], p: &[T], g: &ConvGeometry, part: Range<usiz
 /// dx (C, B, H, W): the adjoint in x, the batch's parts in parallel.
 fn transpose<T: Elem>(gy: &[T], p: &[T], g: &ConvGeometry) -> Vec<T> {
     let o = p.len() / (TOTAL_TAPS * g.channels).max(1);
+    if pairs::suits(g, o) {
+        let parts = pairs::transpose(gy, p, g, output_parts());
+        return assemble(&parts, g.channels, g.in_plane(), None, Activation::Identity);
+    }
     let kernels = Kernels::new(p, o, g.channels);
     let parts = map_parts(g.batch, output_parts(), |part| match &kernels {
         Kernels::Stacked(p) => transpose_part(gy, p, g, part),
@@ -378,6 +387,9 @@ fn kernel_grad_part<T: Elem>(
 
 /// The gradient of the stacked phase kernels: the parts' sums added in order.
 fn kernel_grad<T: Elem>(x: &[T], gy: &[T], g: &ConvGeometry, o: usize) -> Vec<T> {
+    if pairs::suits(g, o) {
+        return pairs::kernel_grad(x, gy, g, o);
+    }
     if narrow::suits(o, g.channels) {
         return narrow::kernel_grad(x, g, o, |samples, gp| gather_phases(gy, g, o, samples, gp));
     }
@@ -683,6 +695,15 @@ mod tests {
         check(3, 4, 2, 2, 8, Activation::Relu);
         check(3, 1, 1, 1, 1, Activation::Tanh);
         check(3, 3, 2, 4, 1, Activation::LeakyRelu(0.2));
+    }
+
+    #[test]
+    fn row_winograd_equals_the_upsampled_convolution() {
+        let g = phase_geometry(16, 16, 2, 16);
+        assert!(pairs::suits(&g, 16) && !pairs::suits(&phase_geometry(16, 16, 2, 15), 16));
+        check(16, 16, 16, 2, 16, Activation::LeakyRelu(0.2));
+        check(17, 20, 32, 1, 18, Activation::Identity);
+        check(16, 16, 9, 3, 20, Activation::Relu);
     }
 
     #[test]
