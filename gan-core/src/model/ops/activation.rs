@@ -72,17 +72,16 @@ impl Activation {
         }
     }
 
-    /// `dst = act′ · grad` at the inputs whose activations are `y`, elementwise; `dst` holds
-    /// the gradient `grad` on entry.
-    fn grad_in_place<T: Elem>(self, dst: &mut [T], y: &[T]) {
+    /// `dst = grad · act′` at the inputs whose activations are `y`, elementwise.
+    fn grad_into<T: Elem>(self, dst: &mut [T], y: &[T], grad: &[T]) {
         let k = self.negative_slope::<T>();
-        let grads = dst.iter_mut().zip(y);
+        let cells = dst.iter_mut().zip(y).zip(grad);
         match self {
-            Self::Identity => {}
-            Self::Relu | Self::LeakyRelu(_) => grads.for_each(|(g, &y)| {
-                *g = if y > T::ZERO { *g } else { k * *g };
+            Self::Identity => dst.copy_from_slice(grad),
+            Self::Relu | Self::LeakyRelu(_) => cells.for_each(|((d, &y), &g)| {
+                *d = if y > T::ZERO { g } else { g * k };
             }),
-            Self::Tanh => grads.for_each(|(g, &y)| *g = *g * (T::ONE - y * y)),
+            Self::Tanh => cells.for_each(|((d, &y), &g)| *d = g * (T::ONE - y * y)),
         }
     }
 
@@ -118,10 +117,11 @@ impl Kernel for ActGrad {
         let (y, grad) = (inputs[0], inputs[1]);
         check_lengths(Self::NAME, inputs, &[y.len(), y.len()])?;
         let act = self.0;
-        let mut out = grad.to_vec();
+        let mut out = vec![T::ZERO; y.len()];
         out.par_chunks_mut(ELEMENTWISE_TASK)
             .zip(y.par_chunks(ELEMENTWISE_TASK))
-            .for_each(|(o, y)| act.grad_in_place(o, y));
+            .zip(grad.par_chunks(ELEMENTWISE_TASK))
+            .for_each(|((o, y), g)| act.grad_into(o, y, g));
         Ok(out)
     }
 }
