@@ -3,7 +3,7 @@
 use candle_core::{CpuStorage, CustomOp1, CustomOp2, Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
 
-use super::elem::{check_lengths, cpu_run, Elem, Kernel};
+use super::elem::{check_lengths, cpu_run, Elem, Kernel, ELEMENTWISE_TASK};
 use super::reference;
 
 /// An activation applied elementwise after an op.
@@ -102,9 +102,6 @@ impl Activation {
         self == Self::Identity
     }
 }
-
-/// The elements handled per parallel task in elementwise loops.
-const ELEMENTWISE_TASK: usize = 1 << 14;
 
 /// grad ⊙ act′, from the activation's output y and the gradient with respect to it.
 #[derive(Debug, Clone, Copy)]

@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use candle_core::{CpuStorage, CustomOp2, CustomOp3, Layout, Result, Shape, Tensor};
 
 use super::activation::{activation_grad, Activation};
-use super::elem::{check_lengths, cpu_run, with_scratch, Elem, Kernel};
+use super::elem::{check_lengths, cpu_run, with_scratch, Elem, Kernel, ELEMENTWISE_TASK};
 use super::gemm::{matmul_into, View};
 use super::im2col::{batch_chunks, col2im_add, im2col_into, ConvGeometry, RowOrder};
 use super::parts::{assemble, map_parts, output_parts, sum, SUM_PARTS};
@@ -195,8 +195,8 @@ impl Kernel for ConvTranspose {
         check_lengths(Self::NAME, inputs, &sizes[..inputs.len()])?;
         let mut dx = transpose(inputs[0], inputs[1], g);
         if let Some(mask) = inputs.get(2) {
-            dx.par_chunks_mut(1 << 14)
-                .zip(mask.par_chunks(1 << 14))
+            dx.par_chunks_mut(ELEMENTWISE_TASK)
+                .zip(mask.par_chunks(ELEMENTWISE_TASK))
                 .for_each(|(d, m)| d.iter_mut().zip(m).for_each(|(d, &m)| *d = *d * m));
         }
         Ok(dx)

@@ -46,6 +46,9 @@ pub(crate) trait Elem:
 /// At most this many free scratch buffers are kept per thread and type.
 const POOL_SIZE: usize = 4;
 
+/// The elements handled per parallel task in elementwise loops.
+pub(crate) const ELEMENTWISE_TASK: usize = 1 << 14;
+
 macro_rules! impl_elem {
     ($t:ty, $pool:ident, $variant:ident) => {
         thread_local! {

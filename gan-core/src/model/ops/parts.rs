@@ -15,7 +15,7 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use super::activation::Activation;
-use super::elem::Elem;
+use super::elem::{Elem, ELEMENTWISE_TASK};
 
 /// Parts for results that are summed (weight gradients): always two, so that the summation
 /// order, and with it every bit of the result, does not depend on the number of threads.
@@ -98,8 +98,8 @@ pub(crate) fn sum<T: Elem>(parts: Vec<(Range<usize>, Vec<T>)>) -> Vec<T> {
     let mut total = parts.next().unwrap_or_default();
     for part in parts {
         total
-            .par_chunks_mut(1 << 14)
-            .zip(part.par_chunks(1 << 14))
+            .par_chunks_mut(ELEMENTWISE_TASK)
+            .zip(part.par_chunks(ELEMENTWISE_TASK))
             .for_each(|(t, p)| {
                 for (t, &p) in t.iter_mut().zip(p) {
                     *t += p;
