@@ -17,8 +17,9 @@
 //!
 //! For output row parity ry and product position ξ the sum over the row taps a and channels c
 //! is one matrix product U(ry, ξ) (O, taps·C) × V(ξ, a, c) (taps·C, tiles). Layouts: V holds
-//! rows (ξ, a, c), a the row offsets −1, 0, +1 (row parity 1 reads the last two); U is the
-//! 14 blocks (ry, ξ); the products M are 14 blocks (O, tiles); tiles are numbered (b, m, t).
+//! rows (ξ, a, c), a the row offsets −1, 0, +1 (row parity 1 reads the last two); U holds
+//! each output channel's 14 blocks (ry, ξ) side by side, (O, 35·C); the products M are 14
+//! blocks (O, tiles); tiles are numbered (b, m, t).
 //! The transposed convolution and the kernel gradient run the adjoints of the same steps.
 
 use std::array::from_fn;
@@ -111,86 +112,71 @@ fn output_axis_adjoint<T: Elem>([y0, y1, y2, y3]: [T; 4]) -> [T; XI] {
     [y0, y0 + y2, y0 - y2, T::ZERO - y2, y1, y1 + y3, y3]
 }
 
-/// The transformed kernel: the 14 blocks U(ry, ξ) (O, taps·C), in that order.
+/// The transformed kernel U (O, 35·C): each output channel's row holds the 14 blocks (ry, ξ)
+/// of taps·C values side by side, so U(ry, ξ) is an (O, taps·C) matrix with rows 35·C apart.
 struct Kernel<T> {
-    blocks: Vec<T>,
+    u: Vec<T>,
     o: usize,
     c: usize,
 }
 
 impl<T: Elem> Kernel<T> {
-    /// Where block (ry, ξ) starts.
-    fn offset(o: usize, c: usize, ry: usize, xi: usize) -> usize {
-        (ry * 3 * XI + xi * row_taps(ry).len()) * o * c
+    /// Values per output channel: 7 per tap of the 5 row taps (3 + 2), per input channel.
+    fn row_len(c: usize) -> usize {
+        5 * XI * c
     }
 
-    /// Block (ry, ξ) as a matrix.
+    /// Where block (ry, ξ) starts in a row.
+    fn offset(c: usize, ry: usize, xi: usize) -> usize {
+        (ry * 3 * XI + xi * row_taps(ry).len()) * c
+    }
+
+    /// Block (ry, ξ) as an (O, taps·C) matrix.
     fn block(&self, ry: usize, xi: usize) -> View<'_, T> {
-        let cols = row_taps(ry).len() * self.c;
-        View::new(
-            &self.blocks[Self::offset(self.o, self.c, ry, xi)..],
-            self.o,
-            cols,
-        )
+        let (c, cols) = (self.c, row_taps(ry).len() * self.c);
+        let at = Self::offset(c, ry, xi);
+        View::strided(&self.u[at..], self.o, cols, Self::row_len(c))
     }
 
-    /// From the stacked phase kernels p (O, 25·C): row a of phase (ry, 0) gives e, of phase
-    /// (ry, 1) gives f.
+    /// From the stacked phase kernels p (O, 25·C), its output channels in parallel: row a of
+    /// phase (ry, 0) gives e, of phase (ry, 1) gives f.
     fn new(p: &[T], o: usize, c: usize) -> Self {
-        let mut blocks = vec![T::ZERO; 5 * XI * o * c];
-        let per_output: Vec<Vec<T>> = p
-            .par_chunks_exact(TOTAL_TAPS * c)
-            .map(|prow| {
-                // (ry, ξ, a, c) for this output channel.
-                let mut out = vec![T::ZERO; 5 * XI * c];
+        let mut u = vec![T::ZERO; o * Self::row_len(c)];
+        u.par_chunks_exact_mut(Self::row_len(c))
+            .zip(p.par_chunks_exact(TOTAL_TAPS * c))
+            .for_each(|(urow, prow)| {
                 for ry in 0..2 {
                     let (even, odd) = (Phase::ALL[2 * ry], Phase::ALL[2 * ry + 1]);
-                    for (al, _) in row_taps(ry).enumerate() {
+                    for al in 0..row_taps(ry).len() {
                         for ch in 0..c {
                             let tap = |ph: Phase, b: usize| {
                                 prow[ph.offset(c) + (al * ph.taps_x() + b) * c + ch]
                             };
                             let v =
                                 kernel_axis(from_fn(|b| tap(even, b)), from_fn(|b| tap(odd, b)));
-                            let taps = row_taps(ry).len();
                             for (xi, v) in v.into_iter().enumerate() {
-                                let at = Self::offset(1, c, ry, xi) + al * c + ch;
-                                debug_assert!(at < (ry * 3 * XI + (xi + 1) * taps) * c);
-                                out[at] = v;
+                                urow[Self::offset(c, ry, xi) + al * c + ch] = v;
                             }
                         }
                     }
                 }
-                out
-            })
-            .collect();
-        for (oi, out) in per_output.iter().enumerate() {
-            for ry in 0..2 {
-                let len = row_taps(ry).len() * c;
-                for xi in 0..XI {
-                    let src = &out[Self::offset(1, c, ry, xi)..][..len];
-                    blocks[Self::offset(o, c, ry, xi) + oi * len..][..len].copy_from_slice(src);
-                }
-            }
-        }
-        Self { blocks, o, c }
+            });
+        Self { u, o, c }
     }
 
-    /// The adjoint of [`Kernel::new`]: the stacked phase kernels' gradient (O, 25·C) from
-    /// the 14 blocks' gradients `du`.
+    /// The adjoint of [`Kernel::new`]: the stacked phase kernels' gradient (O, 25·C) from a
+    /// gradient `du` laid out like U.
     fn phase_gradient(du: &[T], o: usize, c: usize) -> Vec<T> {
         let mut dp = vec![T::ZERO; o * TOTAL_TAPS * c];
         dp.par_chunks_exact_mut(TOTAL_TAPS * c)
-            .enumerate()
-            .for_each(|(oi, prow)| {
+            .zip(du.par_chunks_exact(Self::row_len(c)))
+            .for_each(|(prow, urow)| {
                 for ry in 0..2 {
                     let (even, odd) = (Phase::ALL[2 * ry], Phase::ALL[2 * ry + 1]);
-                    let taps = row_taps(ry).len();
-                    for al in 0..taps {
+                    for al in 0..row_taps(ry).len() {
                         for ch in 0..c {
-                            let u: [T; XI] = from_fn(|xi| {
-                                du[Self::offset(o, c, ry, xi) + (oi * taps + al) * c + ch]
-                            });
+                            let u: [T; XI] =
+                                from_fn(|xi| urow[Self::offset(c, ry, xi) + al * c + ch]);
                             let (e, f) = kernel_axis_adjoint(u);
                             for (b, v) in e.into_iter().enumerate() {
                                 prow[even.offset(c) + (al * 3 + b) * c + ch] = v;
@@ -468,7 +454,7 @@ pub(super) fn transpose<T: Elem>(
 pub(super) fn kernel_grad<T: Elem>(x: &[T], gy: &[T], g: &ConvGeometry, o: usize) -> Vec<T> {
     let c = g.channels;
     let du = sum(map_parts(g.batch, SUM_PARTS, |part| {
-        let mut du = vec![T::ZERO; 5 * XI * o * c];
+        let mut du = vec![T::ZERO; o * Kernel::<T>::row_len(c)];
         for (k, samples) in batch_chunks(g, chunk_rows(g, o), part).enumerate() {
             let tn = samples.len() * g.h * tiles_per_row(g);
             with_scratch(3 * XI * c * tn, |v| {
@@ -481,8 +467,8 @@ pub(super) fn kernel_grad<T: Elem>(x: &[T], gy: &[T], g: &ConvGeometry, o: usize
                             let lhs = View::new(&m[(ry * XI + xi) * o * tn..], o, tn);
                             let rows = (xi * 3 + taps.start) * c * tn;
                             let rhs = View::new(&v[rows..], taps.len() * c, tn).t();
-                            let dst = &mut du[Kernel::<T>::offset(o, c, ry, xi)..];
-                            matmul_into(dst, taps.len() * c, lhs, rhs, k > 0);
+                            let dst = &mut du[Kernel::<T>::offset(c, ry, xi)..];
+                            matmul_into(dst, Kernel::<T>::row_len(c), lhs, rhs, k > 0);
                         }
                     }
                 });
