@@ -10,6 +10,7 @@ pub use crate::model::ModelError;
 pub use crate::plot::PlotError;
 pub use crate::settings::SettingError;
 pub use crate::train::TrainError;
+pub use crate::metrics::voice_leading::VoiceLeadingError;
 
 /// Any error gan-core can return.
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +30,9 @@ pub enum Error {
     /// Drawing a plot failed.
     #[error(transparent)]
     Plot(#[from] PlotError),
+    /// Analysing voice leading failed.
+    #[error(transparent)]
+    VoiceLeading(#[from] VoiceLeadingError),
     /// Building, running, loading or saving the networks failed.
     #[error(transparent)]
     Model(#[from] ModelError),

@@ -247,3 +247,27 @@ fn settings_from_the_environment_parse_a_snippet_mode() {
     assert!(err.contains(name) && err.contains("\"all\""), "{err}");
     std::env::remove_var(name);
 }
+
+#[test]
+fn the_shipped_voice_leading_reference_is_bachs_recomputed() {
+    use gan_core::metrics::BachReference;
+    let data = dataset();
+    let shipped = BachReference::load(&data.dir).expect("data/voice_leading.json");
+    let recomputed = BachReference::compute(&data).unwrap();
+    assert_eq!(shipped, recomputed, "rewrite it with `gan dataset --write-voice-leading`");
+    // What the chorales are known for: hardly any parallel fifths or octaves, every voice
+    // sounding almost all the time, and the lower voices in the notated key.
+    assert_eq!(shipped.chorales, 318);
+    assert!(shipped.rates.parallel_per_100_moves < 0.2, "{:?}", shipped.rates);
+    assert!(shipped.lowest_lower_sounding > 0.9, "{}", shipped.lowest_lower_sounding);
+    assert!(shipped.rates.lower_in_key > 0.9, "{:?}", shipped.rates);
+}
+
+#[test]
+fn a_missing_voice_leading_reference_names_the_file() {
+    let dir = std::env::temp_dir().join(format!("gan-no-reference-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let err = gan_core::metrics::BachReference::load(&dir).unwrap_err().to_string();
+    assert!(err.contains("voice_leading.json"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}

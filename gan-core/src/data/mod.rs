@@ -1,12 +1,14 @@
 //! The Bach chorale data set: the index, snippets and windows as `(N, 32, 128, 4)` arrays, the
 //! train/eval split, batches, and `.npy` I/O.
 
+mod augment;
 mod batches;
 mod index;
 mod npy;
 mod set;
 mod snippets;
 
+pub use augment::{random_shifts, transpose_batch};
 pub use batches::Batches;
 pub use index::{ChoraleEntry, DatasetIndex, KeySignature};
 pub use npy::{load_npy, save_npy};

@@ -73,6 +73,40 @@ impl Key {
         best.map(|(_, key)| key)
     }
 
+    /// The key named by a tonic ("C", "F#", "Bb", "E-") and a mode ("major" or "minor"), as
+    /// the data set's index writes them; `None` for any other name.
+    pub fn named(tonic: &str, mode: &str) -> Option<Key> {
+        let mut chars = tonic.chars();
+        let letter = chars.next()?;
+        let base: i32 = match letter.to_ascii_uppercase() {
+            'C' => 0,
+            'D' => 2,
+            'E' => 4,
+            'F' => 5,
+            'G' => 7,
+            'A' => 9,
+            'B' => 11,
+            _ => return None,
+        };
+        let mut pc = base;
+        for accidental in chars {
+            pc += match accidental {
+                '#' => 1,
+                'b' | '-' => -1,
+                _ => return None,
+            };
+        }
+        let mode = match mode {
+            "major" => KeyMode::Major,
+            "minor" => KeyMode::Minor,
+            _ => return None,
+        };
+        Some(Key {
+            tonic: pc.rem_euclid(12) as u8,
+            mode,
+        })
+    }
+
     /// Whether the pitch class of MIDI pitch `pitch` belongs to the key.
     pub fn contains(&self, pitch: u8) -> bool {
         let scale = match self.mode {
@@ -160,6 +194,16 @@ mod tests {
         let b_minor = a_minor.transposed(2);
         assert_eq!(Key::estimate([&b_minor]).unwrap().to_string(), "B minor");
         assert_eq!(Key::estimate([&line(&[], 4)]), None);
+    }
+
+    #[test]
+    fn keys_are_named_as_the_index_names_them() {
+        assert_eq!(Key::named("F#", "minor").unwrap().to_string(), "F# minor");
+        assert_eq!(Key::named("Bb", "major").unwrap().to_string(), "Bb major");
+        assert_eq!(Key::named("E-", "major").unwrap().to_string(), "Eb major");
+        assert_eq!(Key::named("Cb", "major").unwrap().tonic, 11);
+        assert_eq!(Key::named("H", "major"), None);
+        assert_eq!(Key::named("C", "dorian"), None);
     }
 
     #[test]

@@ -29,6 +29,7 @@ mod masks;
 mod notes;
 mod scale;
 mod set;
+pub mod voice_leading;
 
 pub use bars::{empty_bar_rate, pitch_classes_used, pitch_range, pitches_used};
 pub use key::{Key, KeyMode};
@@ -39,6 +40,7 @@ pub use notes::{
 };
 pub use scale::{in_scale_rate, C_MAJOR_PITCH_CLASSES};
 pub use set::{MetricOptions, MetricSet};
+pub use voice_leading::{BachReference, VoiceLeading};
 
 /// `num / den`, or NaN when `den` is zero.
 fn ratio(num: u64, den: u64) -> f64 {

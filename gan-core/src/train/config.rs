@@ -67,6 +67,9 @@ pub struct TrainConfig {
     pub precision: Precision,
     /// Which snippets to cut from the chorales (the lab: one per chorale).
     pub snippet_mode: SnippetMode,
+    /// Augmentation: each training snippet is moved by a random number of semitones in
+    /// `-transpose..=transpose`, all four voices together (the lab: 0, none; at most 12).
+    pub transpose: u8,
     /// Fraction of the chorales held out for evaluation.
     pub eval_fraction: f64,
     /// Seed of the choice of held-out chorales.
@@ -103,6 +106,7 @@ impl Default for TrainConfig {
             model: ModelConfig::default(),
             precision: Precision::F32,
             snippet_mode: SnippetMode::PerChorale,
+            transpose: 0,
             eval_fraction: 0.1,
             split_seed: 0,
             eval_samples: 10,
@@ -133,6 +137,12 @@ impl TrainConfig {
             return bad(format!(
                 "batch_size ({}), critic_steps ({}) and eval_samples ({}) must be positive",
                 self.batch_size, self.critic_steps, self.eval_samples
+            ));
+        }
+        if self.transpose > 12 {
+            return bad(format!(
+                "transpose {} must be at most 12 semitones",
+                self.transpose
             ));
         }
         if self.keep_checkpoints == 0 {

@@ -12,6 +12,8 @@ pub enum SeedPurpose {
     Noise,
     /// The fixed latent vectors of the evaluation outputs.
     EvalNoise,
+    /// The transpositions of the training snippets (augmentation).
+    Transpose,
 }
 
 impl SeedPurpose {
@@ -21,6 +23,7 @@ impl SeedPurpose {
             SeedPurpose::Batches => 2,
             SeedPurpose::Noise => 3,
             SeedPurpose::EvalNoise => 4,
+            SeedPurpose::Transpose => 5,
         }
     }
 }

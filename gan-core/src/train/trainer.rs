@@ -15,7 +15,7 @@ use super::log::{IterationRecord, MetricRecord, RunLog};
 use super::run_dir::{write_samples, RunDir, SampleFiles};
 use super::seeds::{derive_seed, SeedPurpose};
 use super::wgan::{IterationStats, WganGp};
-use crate::data::{Batches, Dataset};
+use crate::data::{random_shifts, transpose_batch, Batches, Dataset};
 use crate::error::Result;
 use crate::metrics::MetricSet;
 use crate::model::layout::batch_to_tensor;
@@ -119,6 +119,7 @@ pub struct Trainer {
     log: RunLog,
     eval: EvalSet,
     batch_seed: u64,
+    transpose_seed: u64,
     /// The iteration the session started from.
     session_first: u64,
     session_start: Option<Instant>,
@@ -209,6 +210,7 @@ impl Trainer {
         let eval = EvalSet::new(&data.eval, config, gan.dtype(), gan.device())?;
         Ok(Self {
             batch_seed: derive_seed(config.seed, SeedPurpose::Batches),
+            transpose_seed: derive_seed(config.seed, SeedPurpose::Transpose),
             session_first: wgan.iterations(),
             session_start: None,
             started: false,
@@ -408,10 +410,17 @@ impl Trainer {
         )?;
         let gan = self.wgan.gan();
         let (dtype, device) = (gan.dtype(), gan.device().clone());
+        let (transpose, batch_size) = (self.config().transpose, self.config().batch_size);
+        let transpose_seed = self.transpose_seed;
         let stats = self.wgan.iteration(|| {
-            let batch = batches
+            let index = batches.position();
+            let mut batch = batches
                 .next()
                 .ok_or_else(|| ModelError::Config("the batch stream ended".into()))?;
+            if transpose > 0 {
+                let shifts = random_shifts(transpose_seed, index, batch_size, transpose);
+                batch = transpose_batch(&batch, &shifts);
+            }
             batch_to_tensor(&batch.view(), dtype, &device)
         })?;
         Ok(stats)

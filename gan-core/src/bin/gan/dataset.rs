@@ -3,6 +3,9 @@
 use std::path::PathBuf;
 
 use gan_core::data::{default_dir, save_npy, Dataset, SnippetMode};
+use gan_core::error::write_atomic;
+use gan_core::metrics::voice_leading::REFERENCE_FILE;
+use gan_core::metrics::BachReference;
 
 /// Arguments of `gan dataset`.
 #[derive(Debug, clap::Args)]
@@ -25,6 +28,10 @@ pub struct Args {
     /// The seed of the split.
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Recompute Bach's voice-leading reference and write it to the data directory's
+    /// voice_leading.json.
+    #[arg(long)]
+    write_voice_leading: bool,
 }
 
 /// Snippet modes, as command-line values.
@@ -80,6 +87,17 @@ pub fn run(args: Args) -> gan_core::Result<()> {
         args.mode,
         data.reference_metrics(mode)?.to_table()
     );
+    let bach = BachReference::compute(&data)?;
+    crate::say!(
+        "\nvoice leading, mean over the {} chorales:\n{}",
+        bach.chorales,
+        bach.rates.to_table()
+    );
+    if args.write_voice_leading {
+        let path = data.dir.join(REFERENCE_FILE);
+        write_atomic(&path, bach.to_json().as_bytes())?;
+        crate::say!("wrote {}", path.display());
+    }
     if let Some(path) = args.export {
         let rolls = match args.split {
             Part::All => data.snippets(mode).rolls,
