@@ -5,12 +5,10 @@
 //! Run with `cargo run --release -p gan-core --example pretrained_metrics -- [MODEL_DIR]`
 //! (default: the shipped data/pretrained; a run directory works too).
 
-use gan_core::compose::{compose, ComposeOptions};
 use gan_core::data::Dataset;
-use gan_core::metrics::{Key, MetricSet};
+use gan_core::metrics::MetricSet;
 use gan_core::pretrained::{default_dir, TrainedModel};
 use gan_core::train::EvalSet;
-use gan_core::{Multitrack, Track};
 use ndarray::{s, Axis};
 
 fn main() -> gan_core::Result<()> {
@@ -43,62 +41,16 @@ fn main() -> gan_core::Result<()> {
     println!("{}", ours.comparison_table(&bach));
 
     // Whole held-out chorales, composed from their soprano as a user's melody.
-    let mut ids: Vec<&str> = split
-        .eval
-        .sources
-        .iter()
-        .map(|(id, _)| id.as_str())
-        .collect();
-    ids.dedup();
-    let mut rates = Vec::new();
-    let (mut inside, mut all) = (0.0, 0usize);
-    let (mut bach_inside, mut bach_all) = (0.0, 0usize);
-    for id in &ids {
-        let entry = data.chorale(id)?;
-        let chorale = &entry.roll;
-        let Some(key) = Key::estimate(&chorale.tracks) else {
-            continue;
-        };
-        let (rate, notes) = key.in_key_rate(&chorale.tracks[1..]);
-        bach_inside += rate * notes as f64;
-        bach_all += notes;
-        let melody = Multitrack::new(
-            chorale.resolution,
-            chorale.tempo_bpm,
-            vec![Track {
-                is_drum: false,
-                ..chorale.tracks[0].clone()
-            }],
-        );
-        let score = compose(
-            &model.generator,
-            &model.device,
-            &melody,
-            &ComposeOptions {
-                pickup_steps: entry.entry.pickup_steps,
-                ..ComposeOptions::default()
-            },
-        )?
-        .remove(0);
-        let (rate, notes) = key.in_key_rate(&score.tracks[1..]);
-        if notes > 0 {
-            rates.push(rate);
-            inside += rate * notes as f64;
-            all += notes;
-        }
-    }
-    rates.sort_by(f64::total_cmp);
+    let held_out = model.held_out(&data)?;
     println!(
-        "Bach's own alto, tenor and bass in those chorales: {:.1} % of {bach_all} notes in the key",
-        100.0 * bach_inside / bach_all.max(1) as f64
+        "\n{} held-out chorales composed from their soprano (`gan compose` defaults; {} notes \
+         repaired): voice leading, mean per chorale",
+        held_out.ids.len(),
+        held_out.repairs
     );
-    println!(
-        "{} held-out chorales composed from their soprano: {:.1} % of {all} alto, tenor and bass \
-         notes in the chorale's key (per chorale: min {:.1} %, median {:.1} %)",
-        rates.len(),
-        100.0 * inside / all.max(1) as f64,
-        100.0 * rates.first().copied().unwrap_or(f64::NAN),
-        100.0 * rates.get(rates.len() / 2).copied().unwrap_or(f64::NAN)
-    );
+    println!("{}", held_out.to_table());
+    let (ours, theirs) = held_out.metrics()?;
+    println!("the composed held-out chorales, cut into 2-bar snippets, with Bach's values in brackets");
+    println!("{}", ours.comparison_table(&theirs));
     Ok(())
 }

@@ -7,6 +7,7 @@
 //! training data's reference metrics) and `samples/iter_<iteration>.mid` (what the generator
 //! made of the evaluation melodies during training, as a run directory keeps them).
 
+use crate::compose::{ComposeOptions, HeldOut};
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -199,6 +200,15 @@ impl TrainedModel {
         let split = TrainData::from_dataset(data, &self.config)?;
         let eval = EvalSet::new(&split.eval, &self.config, DType::F32, &self.device)?;
         eval.evaluate(&self.generator, self.iteration())
+    }
+
+    /// Each chorale held out from this model's training, composed from its soprano as
+    /// `gan compose` does it by default, with its voice leading beside Bach's.
+    pub fn held_out(&self, data: &Dataset) -> Result<HeldOut> {
+        let split = data.split(self.config.snippet_mode, self.config.eval_fraction, self.config.split_seed)?;
+        let mut ids: Vec<&str> = split.eval.sources.iter().map(|(id, _)| id.as_str()).collect();
+        ids.dedup();
+        HeldOut::compose(&self.generator, &self.device, data, &ids, &ComposeOptions::default())
     }
 
     /// Writes the generator of `checkpoint` (in f16), its configuration, its log and its run's

@@ -117,6 +117,17 @@ impl Track {
         Some((lo as u8, hi as u8))
     }
 
+    /// A track singing `line` (one pitch or a rest per step), each note at `velocity`.
+    pub fn from_line(name: impl Into<String>, program: u8, line: &[Option<u8>], velocity: u8) -> Self {
+        let mut roll = Array2::zeros((line.len(), N_PITCHES));
+        for (t, pitch) in line.iter().enumerate() {
+            if let Some(p) = pitch {
+                roll[[t, usize::from(*p).min(N_PITCHES - 1)]] = velocity;
+            }
+        }
+        Self::new(name, program, roll)
+    }
+
     /// The highest sounding pitch at each step, or `None` where the step is silent.
     pub fn top_line(&self) -> Vec<Option<u8>> {
         self.pianoroll

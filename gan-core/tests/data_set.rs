@@ -258,6 +258,7 @@ fn the_shipped_voice_leading_reference_is_bachs_recomputed() {
     // What the chorales are known for: hardly any parallel fifths or octaves, every voice
     // sounding almost all the time, and the lower voices in the notated key.
     assert_eq!(shipped.chorales, 318);
+    assert_eq!(shipped.ranges, gan_core::metrics::voice_leading::VoiceRanges::BACH);
     assert!(shipped.rates.parallel_per_100_moves < 0.2, "{:?}", shipped.rates);
     assert!(shipped.lowest_lower_sounding > 0.9, "{}", shipped.lowest_lower_sounding);
     assert!(shipped.rates.lower_in_key > 0.9, "{:?}", shipped.rates);

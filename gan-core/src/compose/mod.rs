@@ -1,23 +1,35 @@
 //! Accompaniment for any melody: the melody is moved into the soprano's register, cut into
 //! bar-aligned two-bar windows, and the generator writes alto, tenor and bass for every window
 //! with one latent grid per sample, so the voices keep their character from window to window.
-//! The output keeps the input melody, unchanged, as its soprano, and puts the generated voices
-//! back in the input's register, one note at a time each, without the generator's one-step
-//! flickers ([`tidy`]).
+//! Each generated voice is read as a sung line, one note at a time in its range ([`decode`]);
+//! then the repair step moves the notes that break a rule of part writing ([`repair`]). The
+//! output keeps the input melody, unchanged, as its soprano, and puts the generated voices back
+//! in the input's register. [`arrangements`] also returns the generator's voices before the
+//! repair, so that the model's own voice leading stays visible beside the composed one.
 
+mod arrangement;
+mod decode;
+mod held_out;
 mod register;
+mod repair;
 mod tidy;
 mod windows;
 
+pub use arrangement::Arrangement;
+pub use decode::{decode_line, LineCosts};
+pub use held_out::HeldOut;
 pub use register::{octave_shift, SOPRANO_CENTER};
+pub use repair::{repair, Repair};
 pub use tidy::tidy;
-pub use windows::{join_windows, melody_windows};
+pub use windows::{join_values, join_windows, melody_windows};
 
 use candle_core::{DType, Device, Tensor};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
+use crate::metrics::voice_leading::{Lines, VoiceRanges};
+use crate::metrics::Key;
 use crate::midi::{bottom_line, melody, skyline, Melody};
 use crate::model::layout::{batch_to_tensor, tensor_to_batch};
 use crate::model::noise::sample_z;
@@ -42,6 +54,20 @@ pub enum ComposeError {
     /// Zero samples were asked for.
     #[error("ask for at least one sample")]
     NoSamples,
+    /// Zero candidates per sample were asked for.
+    #[error("--best-of must be at least 1")]
+    NoCandidates,
+}
+
+/// How the generator's output becomes the alto, tenor and bass lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decoding {
+    /// Each voice the most likely sung line through its range ([`decode_line`]).
+    #[default]
+    Lines,
+    /// The lab's way: every value above 0 is a note (then [`tidy`] when `monophonic`).
+    Threshold,
 }
 
 /// How to compose.
@@ -57,11 +83,19 @@ pub struct ComposeOptions {
     pub samples: usize,
     /// The seed of the latent grids: the same seed gives the same variations.
     pub seed: u64,
-    /// Keep one note at a time in each generated voice (its top note; the bass keeps its lowest).
+    /// Each variation is the best of this many (the fewest weighted voice-leading findings).
+    pub best_of: usize,
+    /// How the generator's output is read.
+    pub decoding: Decoding,
+    /// With [`Decoding::Lines`]: what the line decoder pays for rests, changes and leaps.
+    pub line_costs: LineCosts,
+    /// Apply the repair step ([`repair`]) to the decoded voices.
+    pub repair: bool,
+    /// With [`Decoding::Threshold`]: keep one note at a time in each generated voice (its top note; the bass keeps its lowest).
     pub monophonic: bool,
-    /// With `monophonic`: generated notes shorter than this many steps are dropped (1 keeps all).
+    /// With [`Decoding::Threshold`] and `monophonic`: generated notes shorter than this many steps are dropped (1 keeps all).
     pub min_note_steps: usize,
-    /// With `monophonic`: a generated note is held over a rest after it of up to this many steps
+    /// With [`Decoding::Threshold`] and `monophonic`: a generated note is held over a rest after it of up to this many steps
     /// (0 holds none; the default, 8, is a half note), so the voices sing lines instead of
     /// flickering.
     pub legato_steps: usize,
@@ -74,6 +108,10 @@ impl Default for ComposeOptions {
             pickup_steps: 0,
             samples: 1,
             seed: 0,
+            best_of: 1,
+            decoding: Decoding::Lines,
+            line_costs: LineCosts::default(),
+            repair: true,
             monophonic: true,
             min_note_steps: 2,
             legato_steps: 2 * STEPS_PER_BEAT,
@@ -91,16 +129,31 @@ pub fn compose(
     input: &Multitrack,
     options: &ComposeOptions,
 ) -> Result<Vec<Multitrack>, ComposeError> {
+    let all = arrangements(generator, device, input, options)?;
+    Ok(all.into_iter().map(|a| a.score).collect())
+}
+
+/// [`compose`], with each score's key, its voices before the repair and the repairs made.
+pub fn arrangements(
+    generator: &Generator,
+    device: &Device,
+    input: &Multitrack,
+    options: &ComposeOptions,
+) -> Result<Vec<Arrangement>, ComposeError> {
     if input.resolution != STEPS_PER_BEAT {
         return Err(ComposeError::Resolution(input.resolution));
     }
     if options.samples == 0 {
         return Err(ComposeError::NoSamples);
     }
+    if options.best_of == 0 {
+        return Err(ComposeError::NoCandidates);
+    }
     if options.pickup_steps >= crate::roll::STEPS_PER_BAR {
         return Err(ComposeError::Pickup(options.pickup_steps));
     }
     let tune = melody(input, options.melody)?;
+    let key = Key::estimate([&tune]);
     let shift = octave_shift(&tune);
     let windows = melody_windows(&tune.transposed(shift), options.pickup_steps);
     let n = windows.len_of(ndarray::Axis(0));
@@ -108,26 +161,35 @@ pub fn compose(
     let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
     let mut out = Vec::with_capacity(options.samples);
     for _ in 0..options.samples {
-        // One latent grid per sample, shared by all its windows.
-        let z = sample_z(&mut rng, generator.config(), 1, DType::F32, device)
-            .map_err(ModelError::from)?;
-        let z = z
-            .broadcast_as((
-                n,
-                generator.config().latent,
-                z.dim(2).map_err(ModelError::from)?,
-                z.dim(3).map_err(ModelError::from)?,
-            ))
-            .and_then(|z| z.contiguous())
-            .map_err(ModelError::from)?;
-        let generated = generate(generator, &c, &z)?;
-        let roll = join_windows(
-            generated.view(),
-            options.pickup_steps,
-            tune.len(),
-            input.tempo_bpm,
-        );
-        out.push(arrange(&tune, roll, shift, options));
+        let mut best: Option<(f64, Arrangement)> = None;
+        for _ in 0..options.best_of {
+            // One latent grid per candidate, shared by all its windows.
+            let z = sample_z(&mut rng, generator.config(), 1, DType::F32, device)
+                .map_err(ModelError::from)?;
+            let z = z
+                .broadcast_as((
+                    n,
+                    generator.config().latent,
+                    z.dim(2).map_err(ModelError::from)?,
+                    z.dim(3).map_err(ModelError::from)?,
+                ))
+                .and_then(|z| z.contiguous())
+                .map_err(ModelError::from)?;
+            let generated = generate(generator, &c, &z)?;
+            let values = join_values(generated.view(), options.pickup_steps, tune.len());
+            let candidate = arrange(&tune, &values, shift, key, input.tempo_bpm, options);
+            if options.best_of == 1 {
+                best = Some((0.0, candidate));
+                break;
+            }
+            let score = candidate
+                .report()
+                .map_or(f64::INFINITY, |r| r.weighted_findings());
+            if best.as_ref().is_none_or(|(b, _)| score < *b) {
+                best = Some((score, candidate));
+            }
+        }
+        out.extend(best.map(|(_, a)| a));
     }
     Ok(out)
 }
@@ -153,31 +215,61 @@ fn generate(
     tensor_to_batch(&Tensor::cat(&parts, 0)?)
 }
 
-/// The final score: the input melody as soprano, the generated voices moved back by `shift`
-/// (and tidied, when `options.monophonic`).
+/// The arrangement of `tune` from the generator's joined `values` (steps, 128, 4, in the
+/// register moved by `shift`): the tune as soprano, the decoded voices moved back by `shift`,
+/// then repaired when `options.repair`.
 fn arrange(
     tune: &Track,
-    generated: Multitrack,
+    values: &ndarray::Array3<f32>,
     shift: i32,
+    key: Option<Key>,
+    tempo_bpm: f64,
     options: &ComposeOptions,
-) -> Multitrack {
-    let mut tracks = Vec::with_capacity(4);
+) -> Arrangement {
     let mut soprano = tune.clone();
     soprano.name = VOICE_NAMES[0].to_string();
     soprano.program = 0;
-    tracks.push(soprano);
-    for (k, track) in generated.tracks.into_iter().enumerate().skip(1) {
-        let mut voice = track.transposed(-shift);
-        if options.monophonic {
-            let line = if k == 3 {
-                bottom_line(&voice)
-            } else {
-                skyline(&voice)
-            };
-            voice = tidy(&line, options.min_note_steps, options.legato_steps);
-        }
-        voice.name = VOICE_NAMES[k].to_string();
-        tracks.push(voice);
+    let ranges = VoiceRanges::BACH.transposed(-shift);
+    let mut tracks = vec![soprano];
+    for k in 1..4 {
+        let voice = values.index_axis(ndarray::Axis(2), k);
+        let mut track = match options.decoding {
+            Decoding::Lines => {
+                let line = decode_line(voice, VoiceRanges::BACH.voices[k], &options.line_costs);
+                Track::from_line(VOICE_NAMES[k], 0, &line, VELOCITY).transposed(-shift)
+            }
+            Decoding::Threshold => {
+                let roll = voice.mapv(|x| if x > 0.0 { VELOCITY } else { 0 });
+                let track = Track::new(VOICE_NAMES[k], 0, roll).transposed(-shift);
+                if options.monophonic {
+                    let line = if k == 3 { bottom_line(&track) } else { skyline(&track) };
+                    tidy(&line, options.min_note_steps, options.legato_steps)
+                } else {
+                    track
+                }
+            }
+        };
+        track.name = VOICE_NAMES[k].to_string();
+        tracks.push(track);
     }
-    Multitrack::new(STEPS_PER_BEAT, generated.tempo_bpm, tracks)
+    let generated = Multitrack::new(STEPS_PER_BEAT, tempo_bpm, tracks);
+    let (score, repairs) = if options.repair {
+        let (lines, repairs) = repair(&Lines::of(&generated), options.pickup_steps, &ranges, key);
+        let mut tracks = vec![generated.tracks[0].clone()];
+        tracks.extend((1..4).map(|k| lines.track(k, VOICE_NAMES[k], VELOCITY)));
+        (Multitrack::new(STEPS_PER_BEAT, tempo_bpm, tracks), repairs)
+    } else {
+        (generated.clone(), Vec::new())
+    };
+    Arrangement {
+        score,
+        generated,
+        repairs,
+        key,
+        ranges,
+        pickup_steps: options.pickup_steps,
+    }
 }
+
+/// The velocity of the generated notes.
+const VELOCITY: u8 = 100;

@@ -1,6 +1,6 @@
 //! Cutting a melody into bar-aligned two-bar windows and joining generated windows back.
 
-use ndarray::{s, Array4, ArrayView4};
+use ndarray::{s, Array3, Array4, ArrayView4};
 
 use crate::roll::{Multitrack, Track, N_PITCHES, SNIPPET_STEPS, STEPS_PER_BAR, STEPS_PER_BEAT};
 
@@ -25,6 +25,14 @@ pub fn join_windows(
     steps: usize,
     tempo_bpm: f64,
 ) -> Multitrack {
+    let values = join_values(windows, pickup_steps, steps);
+    let roll = Multitrack::from_lab_array(values.view(), STEPS_PER_BEAT, tempo_bpm);
+    roll.expect("128 pitches").with_len(steps)
+}
+
+/// The generator's values of the windows (N, 32, 128, tracks) joined into (steps, 128, tracks),
+/// without the lead-in that [`melody_windows`] put before a pickup (-1, silence, past the end).
+pub fn join_values(windows: ArrayView4<f32>, pickup_steps: usize, steps: usize) -> Array3<f32> {
     let (n, len, pitches, tracks) = windows.dim();
     debug_assert_eq!(pitches, N_PITCHES);
     let whole = windows
@@ -34,9 +42,11 @@ pub fn join_windows(
     let whole = whole.expect("windows are contiguous");
     let lead = lead_in(pickup_steps);
     let end = (lead + steps).min(n * len);
-    let part = whole.slice(s![lead..end, .., ..]);
-    let roll = Multitrack::from_lab_array(part, STEPS_PER_BEAT, tempo_bpm).expect("128 pitches");
-    roll.with_len(steps)
+    let mut out = Array3::from_elem((steps, pitches, tracks), -1.0);
+    let have = end.saturating_sub(lead);
+    out.slice_mut(s![..have, .., ..])
+        .assign(&whole.slice(s![lead..end, .., ..]));
+    out
 }
 
 /// Silent steps put before a melody whose first barline is at `pickup_steps`.

@@ -15,7 +15,7 @@ mod sample_grid;
 pub use canvas::{pitch_name, track_color, MAX_PIXELS};
 pub use loss_curve::{ema, loss_curve_png, LossSeries};
 pub use metrics_grid::{metrics_grid_png, MetricSeries, MetricsGrid};
-pub use pianoroll::{pianoroll_array_png, pianoroll_png};
+pub use pianoroll::{pianoroll_array_png, pianoroll_findings_png, pianoroll_png};
 pub use sample_grid::sample_grid_png;
 
 use crate::error::ShapeError;

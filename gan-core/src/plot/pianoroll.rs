@@ -5,6 +5,7 @@ use ndarray::ArrayView3;
 use super::canvas::{render_png, track_rgb};
 use super::roll_panel::{display_range, draw_panel, Panel};
 use super::PlotError;
+use crate::metrics::voice_leading::{Lines, VoiceLeading};
 use crate::roll::{Multitrack, DEFAULT_TEMPO_BPM, STEPS_PER_BEAT};
 
 /// Width of one track's panel in pixels.
@@ -20,6 +21,26 @@ const HEIGHT: u32 = 440;
 /// Panel `k` spans the `k`-th equal-width column of the image and fills notes with
 /// [`track_color`](super::track_color)`(k)`.
 pub fn pianoroll_png(roll: &Multitrack) -> Result<Vec<u8>, PlotError> {
+    draw(roll, &[])
+}
+
+/// [`pianoroll_png`] of a four-voice score with each voice-leading finding of `report` ringed
+/// in red on the notes of the voices it names.
+pub fn pianoroll_findings_png(roll: &Multitrack, report: &VoiceLeading) -> Result<Vec<u8>, PlotError> {
+    let lines = Lines::of(roll);
+    let mut marks = vec![Vec::new(); roll.tracks.len()];
+    for finding in &report.findings {
+        for &k in &finding.voices {
+            if let (Some(m), Some(p)) = (marks.get_mut(k), lines.at(k, finding.step)) {
+                m.push((finding.step, p));
+            }
+        }
+    }
+    draw(roll, &marks)
+}
+
+/// The panels of `roll`, with `marks[k]` ringed on track `k`.
+fn draw(roll: &Multitrack, marks: &[Vec<(usize, u8)>]) -> Result<Vec<u8>, PlotError> {
     if roll.tracks.is_empty() {
         return Err(PlotError::Empty("the roll has no tracks".into()));
     }
@@ -45,6 +66,7 @@ pub fn pianoroll_png(roll: &Multitrack) -> Result<Vec<u8>, PlotError> {
                 color: track_rgb(k),
                 steps_per_beat: roll.resolution,
                 labels: true,
+                marks: marks.get(k).map_or(&[], Vec::as_slice),
             };
             draw_panel(area, &track.with_len(roll.len()), &panel)?;
         }

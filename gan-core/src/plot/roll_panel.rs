@@ -14,6 +14,8 @@ const BLACK_KEY_ROW: RGBColor = RGBColor(238, 238, 238);
 const BEAT_LINE: RGBColor = RGBColor(222, 222, 222);
 /// Vertical lines at bars.
 const BAR_LINE: RGBColor = RGBColor(140, 140, 140);
+/// The rings of marked notes.
+const MARK: RGBColor = RGBColor(220, 20, 20);
 
 /// How to draw one panel.
 pub(crate) struct Panel<'a> {
@@ -27,6 +29,8 @@ pub(crate) struct Panel<'a> {
     pub steps_per_beat: usize,
     /// Whether to draw axis labels (off for the small cells of a grid).
     pub labels: bool,
+    /// Notes to ring in red, as (step, pitch): say, where a voice-leading rule is broken.
+    pub marks: &'a [(usize, u8)],
 }
 
 /// The pitch range to show for rolls sounding over `ranges`: their union widened by `margin`
@@ -118,6 +122,17 @@ pub(crate) fn draw_panel(
                 let (bottom, top) = row(n.pitch);
                 let corners = [(n.start as i32, bottom), (n.end as i32, top)];
                 Rectangle::new(corners, panel.color.filled())
+            }),
+    )?;
+    chart.draw_series(
+        panel
+            .marks
+            .iter()
+            .filter(|(_, p)| (lo..=hi).contains(p))
+            .map(|&(t, p)| {
+                let (bottom, top) = row(p);
+                let corners = [(t as i32 - 1, bottom - 2), (t as i32 + 2, top + 2)];
+                Rectangle::new(corners, MARK.stroke_width(2))
             }),
     )?;
     if !panel.labels {

@@ -120,6 +120,7 @@ fn draw_block(
                 color: track_rgb(k),
                 steps_per_beat: roll.resolution,
                 labels: false,
+                marks: &[],
             };
             draw_panel(&cell, track, &panel)?;
         }

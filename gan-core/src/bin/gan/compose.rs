@@ -3,8 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use gan_core::audio::{write_wav, SynthConfig};
-use gan_core::compose::{compose, ComposeOptions};
-use gan_core::metrics::Key;
+use gan_core::compose::{arrangements, ComposeOptions};
+use gan_core::metrics::BachReference;
 use gan_core::midi::{read_midi_file, write_midi_file, Melody};
 use gan_core::pretrained::TrainedModel;
 use gan_core::roll::STEPS_PER_BEAT;
@@ -30,6 +30,13 @@ pub struct Args {
     /// How many variations to write (-1, -2, ... are added to the names when more than one).
     #[arg(long, default_value_t = 1)]
     samples: usize,
+    /// Compose this many candidates for each variation and keep the one with the fewest
+    /// weighted voice-leading findings.
+    #[arg(long, default_value_t = 1)]
+    best_of: usize,
+    /// Leave out the repair step: the generator's decoded voices as they are.
+    #[arg(long)]
+    no_repair: bool,
     /// The seed of the variations: the same seed writes the same music.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -51,11 +58,13 @@ pub fn run(args: Args) -> gan_core::Result<()> {
         pickup_steps: args.pickup,
         samples: args.samples,
         seed: args.seed,
+        best_of: args.best_of,
+        repair: !args.no_repair,
         ..ComposeOptions::default()
     };
-    let scores = compose(&model.generator, &model.device, &input, &options)
+    let all = arrangements(&model.generator, &model.device, &input, &options)
         .map_err(|e| with_file(e.into(), &args.melody))?;
-    let key = Key::estimate(&input.tracks);
+    let bach = BachReference::load_default().ok();
     let out = args.out.unwrap_or_else(|| {
         let stem = args
             .melody
@@ -63,15 +72,22 @@ pub fn run(args: Args) -> gan_core::Result<()> {
             .map_or("melody".into(), |s| s.to_string_lossy().into_owned());
         args.melody.with_file_name(format!("{stem}-composed.mid"))
     });
-    for (i, score) in scores.iter().enumerate() {
-        let midi = numbered(&out, i, scores.len());
+    if let Some(key) = all.first().and_then(|a| a.key) {
+        crate::say!("the melody is in {key}");
+    }
+    if let Some(bach) = &bach {
+        crate::say!("Bach's chorales (mean): {}", bach.rates.summary());
+    }
+    for (i, arrangement) in all.iter().enumerate() {
+        let score = &arrangement.score;
+        let midi = numbered(&out, i, all.len());
         let wav = numbered(
             &args
                 .wav
                 .clone()
                 .unwrap_or_else(|| out.with_extension("wav")),
             i,
-            scores.len(),
+            all.len(),
         );
         write_midi_file(&midi, score)?;
         write_wav(&wav, score, &SynthConfig::default())?;
@@ -86,11 +102,13 @@ pub fn run(args: Args) -> gan_core::Result<()> {
             wav.display(),
             score.duration_seconds()
         );
-        if let Some(key) = key {
-            let (rate, notes) = key.in_key_rate(&score.tracks[1..]);
+        let (report, generated) = (arrangement.report()?, arrangement.generated_report()?);
+        crate::say!("  composed:  {}", report.rates.summary());
+        if options.repair {
             crate::say!(
-                "  the input is in {key}; {:.0} % of the {notes} alto, tenor and bass notes are in it",
-                100.0 * rate
+                "  generator: {} ({} notes repaired)",
+                generated.rates.summary(),
+                arrangement.repairs.len()
             );
         }
     }

@@ -20,6 +20,20 @@ pub struct VoiceRanges {
 }
 
 impl VoiceRanges {
+    /// The ranges of the shipped data set (what [`VoiceRanges::of_dataset`] measures on it;
+    /// a test keeps the two equal): S A3–A5, A F3–D5, T C3–A4, B C2–E4.
+    pub const BACH: Self = Self {
+        voices: [(57, 81), (53, 74), (48, 69), (36, 64)],
+    };
+
+    /// The ranges moved by `semitones` (clamped to MIDI's 0..=127).
+    pub fn transposed(&self, semitones: i32) -> Self {
+        let shift = |p: u8| (i32::from(p) + semitones).clamp(0, 127) as u8;
+        Self {
+            voices: self.voices.map(|(lo, hi)| (shift(lo), shift(hi))),
+        }
+    }
+
     /// The ranges Bach uses: every note of every voice of the data set.
     pub fn of_dataset(data: &Dataset) -> Self {
         let mut voices = [(u8::MAX, 0u8); 4];
@@ -63,28 +77,11 @@ impl BachReference {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let rates: Vec<Rates> = reports.iter().map(|r| r.rates).collect();
-        let mean = |f: &dyn Fn(&Rates) -> f64| {
-            let values: Vec<f64> = rates.iter().map(f).filter(|v| !v.is_nan()).collect();
-            values.iter().sum::<f64>() / values.len().max(1) as f64
-        };
         let lowest = |f: &dyn Fn(&Rates) -> f64| rates.iter().map(f).fold(f64::INFINITY, f64::min);
         Ok(Self {
             chorales: reports.len(),
             ranges,
-            rates: Rates {
-                parallel_per_100_moves: mean(&|r| r.parallel_per_100_moves),
-                contrary_per_100_moves: mean(&|r| r.contrary_per_100_moves),
-                hidden_per_100_outer_moves: mean(&|r| r.hidden_per_100_outer_moves),
-                crossing_share: mean(&|r| r.crossing_share),
-                overlap_per_100_moves: mean(&|r| r.overlap_per_100_moves),
-                spacing_share: mean(&|r| r.spacing_share),
-                out_of_range_share: mean(&|r| r.out_of_range_share),
-                sounding: std::array::from_fn(|k| mean(&|r| r.sounding[k])),
-                one_step_share: mean(&|r| r.one_step_share),
-                strong_beat_dissonance_share: mean(&|r| r.strong_beat_dissonance_share),
-                lower_in_key: mean(&|r| r.lower_in_key),
-                two_voice_moves: rates.iter().map(|r| r.two_voice_moves).sum(),
-            },
+            rates: Rates::mean(&rates),
             lowest_lower_sounding: lowest(&|r| r.lower_sounding_min()),
             lowest_lower_in_key: lowest(&|r| r.lower_in_key),
         })

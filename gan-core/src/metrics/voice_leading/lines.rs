@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::roll::Multitrack;
+use crate::roll::{Multitrack, Track};
 
 /// A run of steps `start..end`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,6 +49,20 @@ impl Lines {
         Self {
             voices: std::array::from_fn(|k| piece.tracks[k].top_line()),
         }
+    }
+
+    /// Steps `start..end` of the lines (clamped to their length).
+    pub fn window(&self, start: usize, end: usize) -> Self {
+        let end = end.min(self.len());
+        let start = start.min(end);
+        Self {
+            voices: std::array::from_fn(|k| self.voices[k][start..end].to_vec()),
+        }
+    }
+
+    /// Voice `k` as a track named `name`, each note at `velocity`.
+    pub fn track(&self, k: usize, name: &str, velocity: u8) -> Track {
+        Track::from_line(name, 0, &self.voices[k], velocity)
     }
 
     /// The number of steps.

@@ -16,7 +16,8 @@ mod rules;
 
 pub use bach::{BachReference, VoiceRanges, REFERENCE_FILE};
 pub use finding::{BarBeat, Finding, Rule};
-pub use lines::{Lines, Span};
+pub use lines::{LineNote, Lines, Span};
+pub use rules::DROP_OUT_STEPS;
 
 use serde::{Deserialize, Serialize};
 
@@ -77,6 +78,28 @@ pub struct Rates {
 }
 
 impl Rates {
+    /// Each rate's mean over `all` (NaNs left out); the move counts are summed.
+    pub fn mean(all: &[Rates]) -> Rates {
+        let mean = |f: &dyn Fn(&Rates) -> f64| {
+            let values: Vec<f64> = all.iter().map(f).filter(|v| !v.is_nan()).collect();
+            values.iter().sum::<f64>() / values.len().max(1) as f64
+        };
+        Rates {
+            parallel_per_100_moves: mean(&|r| r.parallel_per_100_moves),
+            contrary_per_100_moves: mean(&|r| r.contrary_per_100_moves),
+            hidden_per_100_outer_moves: mean(&|r| r.hidden_per_100_outer_moves),
+            crossing_share: mean(&|r| r.crossing_share),
+            overlap_per_100_moves: mean(&|r| r.overlap_per_100_moves),
+            spacing_share: mean(&|r| r.spacing_share),
+            out_of_range_share: mean(&|r| r.out_of_range_share),
+            sounding: std::array::from_fn(|k| mean(&|r| r.sounding[k])),
+            one_step_share: mean(&|r| r.one_step_share),
+            strong_beat_dissonance_share: mean(&|r| r.strong_beat_dissonance_share),
+            lower_in_key: mean(&|r| r.lower_in_key),
+            two_voice_moves: all.iter().map(|r| r.two_voice_moves).sum(),
+        }
+    }
+
     /// The smallest share of the piece in which alto, tenor or bass sounds.
     pub fn lower_sounding_min(&self) -> f64 {
         self.sounding[1..].iter().copied().fold(f64::INFINITY, f64::min)
@@ -176,9 +199,18 @@ impl VoiceLeading {
         if piece.resolution != crate::roll::STEPS_PER_BEAT {
             return Err(VoiceLeadingError::Resolution(piece.resolution));
         }
-        let lines = Lines::of(piece);
+        Self::analyse_lines(&Lines::of(piece), pickup_steps, ranges, key)
+    }
+
+    /// [`VoiceLeading::analyse_in_key`] on the voices as lines (one pitch or a rest per step).
+    pub fn analyse_lines(
+        lines: &Lines,
+        pickup_steps: usize,
+        ranges: &VoiceRanges,
+        key: Option<Key>,
+    ) -> Result<Self, VoiceLeadingError> {
         let span = lines.span().ok_or(VoiceLeadingError::Empty)?;
-        let analysis = rules::Analysis::new(&lines, span, pickup_steps, ranges, key);
+        let analysis = rules::Analysis::new(lines, span, pickup_steps, ranges, key);
         let (findings, rates) = analysis.run();
         Ok(Self {
             key: key.map(|k| k.to_string()),
