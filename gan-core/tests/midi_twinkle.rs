@@ -58,3 +58,22 @@ fn the_committed_file_reads_back_as_twinkle() {
     let read = read_midi_file(&path, 4).unwrap();
     assert_eq!(read, twinkle_twinkle());
 }
+
+#[test]
+fn the_committed_melodies_read_back_as_their_tunes() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/melodies");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), gan_core::midi::TUNES.len(), "{files:?}");
+    for tune in gan_core::midi::TUNES {
+        let path = dir.join(format!("{}.mid", tune.name));
+        let (read, want) = (read_midi_file(&path, 4).unwrap(), tune.to_multitrack());
+        assert_eq!(read.tracks.len(), 1, "{}", path.display());
+        assert_eq!(read.tracks[0].notes(), want.tracks[0].notes(), "{}", path.display());
+        // MIDI stores microseconds per beat: 90 bpm comes back as 89.99996.
+        assert!((read.tempo_bpm - tune.tempo_bpm).abs() < 1e-3, "{}", read.tempo_bpm);
+    }
+}

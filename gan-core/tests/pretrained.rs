@@ -6,9 +6,9 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use gan_core::compose::{compose, ComposeOptions};
+use gan_core::compose::{arrangements, compose, ComposeOptions};
 use gan_core::metrics::{Key, KeyMode};
-use gan_core::midi::{read_midi_file, twinkle_twinkle};
+use gan_core::midi::{read_midi_file, twinkle_twinkle, TUNES};
 use gan_core::pretrained::{default_dir, ModelSource, TrainedModel};
 use gan_core::roll::STEPS_PER_BEAT;
 
@@ -89,6 +89,9 @@ fn gan_compose_with_no_flags_writes_midi_and_wav_that_pretty_midi_reads() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(stdout.contains("C major"), "{stdout}");
+    // One voice-leading line for the score, one for the generator's voices before the repair.
+    assert!(stdout.contains("composed:  parallel 5ths/8ves"), "{stdout}");
+    assert!(stdout.contains("generator: parallel 5ths/8ves"), "{stdout}");
     let midi = dir.join("twinkle_twinkle-composed.mid");
     let wav = dir.join("twinkle_twinkle-composed.wav");
     let reader = hound::WavReader::open(&wav).unwrap();
@@ -110,4 +113,56 @@ fn gan_compose_with_no_flags_writes_midi_and_wav_that_pretty_midi_reads() {
     for voice in &instruments[1..] {
         assert!(!voice["notes"].as_array().unwrap().is_empty(), "{voice}");
     }
+}
+
+/// The targets of voice leading a choir could sing, on every shipped melody composed with the
+/// defaults: at most 0.5 parallel fifths or octaves per 100 two-voice moves, every lower voice
+/// sounding at least 90 % of the piece, crossing at most 1.5 % and at least 85 % of the lower
+/// voices' duration in the melody's key. The melody stays the soprano, note for note.
+#[test]
+fn every_melody_gets_voice_leading_a_choir_could_sing() {
+    let model = TrainedModel::load_default().unwrap();
+    let mut melodies: Vec<_> = TUNES
+        .iter()
+        .map(|t| (t.name, t.to_multitrack(), t.pickup_steps))
+        .collect();
+    melodies.push(("twinkle_twinkle", twinkle_twinkle(), 0));
+    for (name, melody, pickup) in melodies {
+        let options = ComposeOptions {
+            pickup_steps: pickup,
+            samples: 2,
+            ..ComposeOptions::default()
+        };
+        for a in arrangements(&model.generator, &model.device, &melody, &options).unwrap() {
+            assert_eq!(a.score.tracks[0].top_line(), melody.tracks[0].top_line(), "{name}");
+            let r = a.report().unwrap().rates;
+            assert!(r.parallel_per_100_moves <= 0.5, "{name}: {}", r.summary());
+            assert!(r.lower_sounding_min() >= 0.9, "{name}: {}", r.summary());
+            assert!(r.crossing_share <= 0.015, "{name}: {}", r.summary());
+            assert!(r.lower_in_key >= 0.85, "{name}: {}", r.summary());
+            // The generator's own voices are analysed too, before the repair.
+            let generated = a.generated_report().unwrap().rates;
+            assert!(generated.two_voice_moves > 0, "{name}");
+            assert_eq!(a.generated.tracks[0], a.score.tracks[0]);
+        }
+    }
+}
+
+/// `--best-of`: of N candidates, the one with the fewest weighted findings.
+#[test]
+fn the_best_of_several_has_no_more_findings_than_the_first() {
+    let model = TrainedModel::load_default().unwrap();
+    let tune = TUNES[0].to_multitrack();
+    let first = ComposeOptions::default();
+    let best = ComposeOptions { best_of: 4, ..first };
+    let weighted = |o: &ComposeOptions| {
+        arrangements(&model.generator, &model.device, &tune, o).unwrap()[0]
+            .report()
+            .unwrap()
+            .weighted_findings()
+    };
+    assert!(weighted(&best) <= weighted(&first));
+    let none = ComposeOptions { best_of: 0, ..first };
+    let err = arrangements(&model.generator, &model.device, &tune, &none).unwrap_err();
+    assert!(err.to_string().contains("--best-of"), "{err}");
 }

@@ -5,7 +5,8 @@
 //!   timing) into a piano roll on a musical grid of `steps_per_beat` steps per quarter note;
 //! - [`melody`] picks the monophonic line that conditions the generator ([`Melody`]);
 //! - [`write_midi`] writes a multitrack back as a type-1 file at [`WRITE_PPQ`] ticks per beat;
-//! - [`twinkle_twinkle`] is the lab's inference melody, written from our own note list.
+//! - [`twinkle_twinkle`] is the lab's inference melody, written from our own note list;
+//!   [`TUNES`] are more traditional tunes, in other keys, to compose for.
 //!
 //! Bad input gets a [`MidiError`], never a panic; sizes are capped by [`MAX_FILE_BYTES`],
 //! [`MAX_STEPS`] and [`MAX_TRACKS`].
@@ -14,6 +15,7 @@ use std::path::PathBuf;
 
 mod melody;
 mod read;
+mod tunes;
 mod twinkle;
 mod write;
 
@@ -21,6 +23,7 @@ pub use melody::{bottom_line, melody, skyline, Melody};
 pub use read::{
     read_midi, read_midi_file, read_voices_file, MAX_FILE_BYTES, MAX_STEPS, MAX_TRACKS,
 };
+pub use tunes::{tune, Tune, REST, TUNES};
 pub use twinkle::twinkle_twinkle;
 pub use write::{write_midi, write_midi_file, WRITE_PPQ};
 

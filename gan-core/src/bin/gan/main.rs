@@ -1,5 +1,7 @@
-//! `gan`: the lab's jobs without Jupyter: compose, train, export, metrics, render and dataset.
+//! `gan`: the lab's jobs without Jupyter: compose, check, train, export, metrics, render and
+//! dataset.
 
+mod check;
 mod compose;
 mod dataset;
 mod metrics;
@@ -32,6 +34,8 @@ enum Command {
     Render(render::Args),
     /// Information on the Bach chorale data set, and export to .npy.
     Dataset(dataset::Args),
+    /// Voice-leading report of a four-voice MIDI file, beside Bach's chorales.
+    Check(check::Args),
 }
 
 /// Prints a line to stdout like `println!`, but a closed pipe (`gan ... | head`) ends the
@@ -65,6 +69,7 @@ fn main() -> ExitCode {
         Command::Metrics(args) => metrics::run(args),
         Command::Render(args) => render::run(args),
         Command::Dataset(args) => dataset::run(args),
+        Command::Check(args) => check::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

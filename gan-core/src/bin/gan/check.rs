@@ -1,0 +1,53 @@
+//! `gan check`: the voice-leading report of a four-voice MIDI file, beside Bach's.
+
+use std::path::PathBuf;
+
+use gan_core::metrics::{BachReference, VoiceLeading};
+use gan_core::midi::read_voices_file;
+use gan_core::roll::{N_TRACKS, STEPS_PER_BEAT};
+
+/// Arguments of `gan check`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A MIDI file with four voices: its melodic tracks with notes, soprano first (as
+    /// `gan compose` writes them).
+    file: PathBuf,
+    /// Steps (16th notes) before the first barline, if the piece starts with an upbeat.
+    #[arg(long, default_value_t = 0)]
+    pickup: usize,
+    /// How many findings to list.
+    #[arg(long, default_value_t = 40)]
+    max_findings: usize,
+    /// Print one JSON object: {"file", "report", "bach"}.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Analyses the file and prints the report.
+pub fn run(args: Args) -> gan_core::Result<()> {
+    let piece = read_voices_file(&args.file, STEPS_PER_BEAT, N_TRACKS)?;
+    let bach = BachReference::load_default()?;
+    let report = VoiceLeading::analyse(&piece, args.pickup, &bach.ranges).map_err(|e| {
+        gan_core::Error::Input {
+            path: args.file.clone(),
+            source: Box::new(e.into()),
+        }
+    })?;
+    if args.json {
+        let json = serde_json::json!({
+            "file": args.file.display().to_string(),
+            "report": report,
+            "bach": bach,
+        });
+        crate::say!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
+        return Ok(());
+    }
+    crate::say!(
+        "{}: {} steps, voice leading beside the mean of Bach's {} chorales",
+        args.file.display(),
+        piece.len(),
+        bach.chorales
+    );
+    crate::say!("{}", report.to_text(Some(&bach), args.max_findings));
+    Ok(())
+}
