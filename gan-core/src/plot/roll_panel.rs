@@ -131,7 +131,7 @@ pub(crate) fn draw_panel(
             .filter(|(_, p)| (lo..=hi).contains(p))
             .map(|&(t, p)| {
                 let (bottom, top) = row(p);
-                let corners = [(t as i32 - 1, bottom - 2), (t as i32 + 2, top + 2)];
+                let corners = [(t as i32 - 1, bottom - 1), (t as i32 + 3, top + 1)];
                 Rectangle::new(corners, MARK.stroke_width(2))
             }),
     )?;
