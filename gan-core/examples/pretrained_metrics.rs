@@ -50,7 +50,9 @@ fn main() -> gan_core::Result<()> {
     );
     println!("{}", held_out.to_table());
     let (ours, theirs) = held_out.metrics()?;
-    println!("the composed held-out chorales, cut into 2-bar snippets, with Bach's values in brackets");
+    println!(
+        "the composed held-out chorales, cut into 2-bar snippets, with Bach's values in brackets"
+    );
     println!("{}", ours.comparison_table(&theirs));
     Ok(())
 }

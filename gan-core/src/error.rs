@@ -5,12 +5,12 @@ use std::path::PathBuf;
 pub use crate::audio::AudioError;
 pub use crate::compose::ComposeError;
 pub use crate::data::DataError;
+pub use crate::metrics::voice_leading::VoiceLeadingError;
 pub use crate::midi::MidiError;
 pub use crate::model::ModelError;
 pub use crate::plot::PlotError;
 pub use crate::settings::SettingError;
 pub use crate::train::TrainError;
-pub use crate::metrics::voice_leading::VoiceLeadingError;
 
 /// Any error gan-core can return.
 #[derive(Debug, thiserror::Error)]

@@ -205,10 +205,25 @@ impl TrainedModel {
     /// Each chorale held out from this model's training, composed from its soprano as
     /// `gan compose` does it by default, with its voice leading beside Bach's.
     pub fn held_out(&self, data: &Dataset) -> Result<HeldOut> {
-        let split = data.split(self.config.snippet_mode, self.config.eval_fraction, self.config.split_seed)?;
-        let mut ids: Vec<&str> = split.eval.sources.iter().map(|(id, _)| id.as_str()).collect();
+        let split = data.split(
+            self.config.snippet_mode,
+            self.config.eval_fraction,
+            self.config.split_seed,
+        )?;
+        let mut ids: Vec<&str> = split
+            .eval
+            .sources
+            .iter()
+            .map(|(id, _)| id.as_str())
+            .collect();
         ids.dedup();
-        HeldOut::compose(&self.generator, &self.device, data, &ids, &ComposeOptions::default())
+        HeldOut::compose(
+            &self.generator,
+            &self.device,
+            data,
+            &ids,
+            &ComposeOptions::default(),
+        )
     }
 
     /// Writes the generator of `checkpoint` (in f16), its configuration, its log and its run's

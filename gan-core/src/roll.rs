@@ -118,7 +118,12 @@ impl Track {
     }
 
     /// A track singing `line` (one pitch or a rest per step), each note at `velocity`.
-    pub fn from_line(name: impl Into<String>, program: u8, line: &[Option<u8>], velocity: u8) -> Self {
+    pub fn from_line(
+        name: impl Into<String>,
+        program: u8,
+        line: &[Option<u8>],
+        velocity: u8,
+    ) -> Self {
         let mut roll = Array2::zeros((line.len(), N_PITCHES));
         for (t, pitch) in line.iter().enumerate() {
             if let Some(p) = pitch {

@@ -170,11 +170,18 @@ fn dataset_prints_the_counts_and_exports_npy() {
 #[test]
 fn check_reports_a_chorale_beside_bach() {
     let out = gan(&["check", chorale().to_str().unwrap(), "--json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let rates = &json["report"]["rates"];
     // Bach's own chorale: hardly a parallel fifth, every voice sounding, mostly in key.
-    assert!(rates["parallel_per_100_moves"].as_f64().unwrap() < 1.0, "{rates}");
+    assert!(
+        rates["parallel_per_100_moves"].as_f64().unwrap() < 1.0,
+        "{rates}"
+    );
     for k in 0..4 {
         assert!(rates["sounding"][k].as_f64().unwrap() > 0.9, "{rates}");
     }
@@ -184,7 +191,10 @@ fn check_reports_a_chorale_beside_bach() {
     let stdout = String::from_utf8_lossy(&table.stdout);
     assert!(stdout.contains("parallel 5ths/8ves"), "{stdout}");
     assert!(stdout.contains("Bach"), "{stdout}");
-    assert!(stdout.contains("more"), "findings beyond 3 are counted: {stdout}");
+    assert!(
+        stdout.contains("more"),
+        "findings beyond 3 are counted: {stdout}"
+    );
     assert!(stdout.contains("bar "), "findings by bar:beat: {stdout}");
 }
 
@@ -193,12 +203,21 @@ fn check_errors_name_the_file_and_the_problem() {
     let dir = scratch("check_errors");
     let empty = dir.join("empty.mid");
     std::fs::write(&empty, b"").unwrap();
-    assert_fails_with(&gan(&["check", empty.to_str().unwrap()]), &["empty.mid", "not a MIDI file"]);
+    assert_fails_with(
+        &gan(&["check", empty.to_str().unwrap()]),
+        &["empty.mid", "not a MIDI file"],
+    );
     let garbage = dir.join("garbage.mid");
     std::fs::write(&garbage, b"this is not MIDI").unwrap();
-    assert_fails_with(&gan(&["check", garbage.to_str().unwrap()]), &["garbage.mid", "not a MIDI file"]);
+    assert_fails_with(
+        &gan(&["check", garbage.to_str().unwrap()]),
+        &["garbage.mid", "not a MIDI file"],
+    );
     let missing = dir.join("missing.mid");
-    assert_fails_with(&gan(&["check", missing.to_str().unwrap()]), &["missing.mid"]);
+    assert_fails_with(
+        &gan(&["check", missing.to_str().unwrap()]),
+        &["missing.mid"],
+    );
     let twinkle = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/twinkle_twinkle.mid");
     assert_fails_with(
         &gan(&["check", twinkle.to_str().unwrap()]),
@@ -210,7 +229,9 @@ fn check_errors_name_the_file_and_the_problem() {
 fn help_lists_every_subcommand() {
     let out = gan(&["--help"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    for sub in ["compose", "check", "train", "export", "metrics", "render", "dataset"] {
+    for sub in [
+        "compose", "check", "train", "export", "metrics", "render", "dataset",
+    ] {
         assert!(stdout.contains(sub), "{stdout}");
     }
 }

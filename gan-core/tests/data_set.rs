@@ -254,13 +254,27 @@ fn the_shipped_voice_leading_reference_is_bachs_recomputed() {
     let data = dataset();
     let shipped = BachReference::load(&data.dir).expect("data/voice_leading.json");
     let recomputed = BachReference::compute(&data).unwrap();
-    assert_eq!(shipped, recomputed, "rewrite it with `gan dataset --write-voice-leading`");
+    assert_eq!(
+        shipped, recomputed,
+        "rewrite it with `gan dataset --write-voice-leading`"
+    );
     // What the chorales are known for: hardly any parallel fifths or octaves, every voice
     // sounding almost all the time, and the lower voices in the notated key.
     assert_eq!(shipped.chorales, 318);
-    assert_eq!(shipped.ranges, gan_core::metrics::voice_leading::VoiceRanges::BACH);
-    assert!(shipped.rates.parallel_per_100_moves < 0.2, "{:?}", shipped.rates);
-    assert!(shipped.lowest_lower_sounding > 0.9, "{}", shipped.lowest_lower_sounding);
+    assert_eq!(
+        shipped.ranges,
+        gan_core::metrics::voice_leading::VoiceRanges::BACH
+    );
+    assert!(
+        shipped.rates.parallel_per_100_moves < 0.2,
+        "{:?}",
+        shipped.rates
+    );
+    assert!(
+        shipped.lowest_lower_sounding > 0.9,
+        "{}",
+        shipped.lowest_lower_sounding
+    );
     assert!(shipped.rates.lower_in_key > 0.9, "{:?}", shipped.rates);
 }
 
@@ -268,7 +282,9 @@ fn the_shipped_voice_leading_reference_is_bachs_recomputed() {
 fn a_missing_voice_leading_reference_names_the_file() {
     let dir = std::env::temp_dir().join(format!("gan-no-reference-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let err = gan_core::metrics::BachReference::load(&dir).unwrap_err().to_string();
+    let err = gan_core::metrics::BachReference::load(&dir)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("voice_leading.json"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -72,8 +72,17 @@ fn the_committed_melodies_read_back_as_their_tunes() {
         let path = dir.join(format!("{}.mid", tune.name));
         let (read, want) = (read_midi_file(&path, 4).unwrap(), tune.to_multitrack());
         assert_eq!(read.tracks.len(), 1, "{}", path.display());
-        assert_eq!(read.tracks[0].notes(), want.tracks[0].notes(), "{}", path.display());
+        assert_eq!(
+            read.tracks[0].notes(),
+            want.tracks[0].notes(),
+            "{}",
+            path.display()
+        );
         // MIDI stores microseconds per beat: 90 bpm comes back as 89.99996.
-        assert!((read.tempo_bpm - tune.tempo_bpm).abs() < 1e-3, "{}", read.tempo_bpm);
+        assert!(
+            (read.tempo_bpm - tune.tempo_bpm).abs() < 1e-3,
+            "{}",
+            read.tempo_bpm
+        );
     }
 }

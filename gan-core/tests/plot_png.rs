@@ -3,8 +3,7 @@
 
 use gan_core::plot::{
     loss_curve_png, metrics_grid_png, pianoroll_array_png, pianoroll_findings_png, pianoroll_png,
-    sample_grid_png,
-    track_color, LossSeries, MetricSeries, MetricsGrid, PlotError,
+    sample_grid_png, track_color, LossSeries, MetricSeries, MetricsGrid, PlotError,
 };
 use gan_core::roll::{Multitrack, Track, N_PITCHES, VOICE_NAMES};
 use image::RgbImage;
@@ -81,8 +80,14 @@ fn findings_are_ringed_in_red_in_the_panels_of_their_voices() {
     use gan_core::metrics::voice_leading::{VoiceLeading, VoiceRanges};
     // Alto and bass in parallel fifths (G/C to A/D) at step 16.
     let notes = [
-        (0, 72, 0, 16), (0, 77, 16, 32), (1, 67, 0, 16), (1, 69, 16, 32),
-        (2, 64, 0, 16), (2, 65, 16, 32), (3, 48, 0, 16), (3, 50, 16, 32),
+        (0, 72, 0, 16),
+        (0, 77, 16, 32),
+        (1, 67, 0, 16),
+        (1, 69, 16, 32),
+        (2, 64, 0, 16),
+        (2, 65, 16, 32),
+        (3, 48, 0, 16),
+        (3, 50, 16, 32),
     ];
     let roll = chorale(&notes);
     let report = VoiceLeading::analyse(&roll, 0, &VoiceRanges::BACH).unwrap();
@@ -93,7 +98,10 @@ fn findings_are_ringed_in_red_in_the_panels_of_their_voices() {
     let panel = img.width() / 4;
     for (x, _) in &red {
         let k = (x / panel) as usize;
-        assert!(report.findings.iter().any(|f| f.voices.contains(&k)), "a ring in panel {k}");
+        assert!(
+            report.findings.iter().any(|f| f.voices.contains(&k)),
+            "a ring in panel {k}"
+        );
     }
     assert!(red.iter().any(|(x, _)| x / panel == 1) && red.iter().any(|(x, _)| x / panel == 3));
     assert!(pixels_of(&decode(&pianoroll_png(&roll).unwrap()), [220, 20, 20]).is_empty());

@@ -134,7 +134,11 @@ fn every_melody_gets_voice_leading_a_choir_could_sing() {
             ..ComposeOptions::default()
         };
         for a in arrangements(&model.generator, &model.device, &melody, &options).unwrap() {
-            assert_eq!(a.score.tracks[0].top_line(), melody.tracks[0].top_line(), "{name}");
+            assert_eq!(
+                a.score.tracks[0].top_line(),
+                melody.tracks[0].top_line(),
+                "{name}"
+            );
             let r = a.report().unwrap().rates;
             assert!(r.parallel_per_100_moves <= 0.5, "{name}: {}", r.summary());
             assert!(r.lower_sounding_min() >= 0.9, "{name}: {}", r.summary());
@@ -154,7 +158,10 @@ fn the_best_of_several_has_no_more_findings_than_the_first() {
     let model = TrainedModel::load_default().unwrap();
     let tune = TUNES[0].to_multitrack();
     let first = ComposeOptions::default();
-    let best = ComposeOptions { best_of: 4, ..first };
+    let best = ComposeOptions {
+        best_of: 4,
+        ..first
+    };
     let weighted = |o: &ComposeOptions| {
         arrangements(&model.generator, &model.device, &tune, o).unwrap()[0]
             .report()
@@ -162,7 +169,10 @@ fn the_best_of_several_has_no_more_findings_than_the_first() {
             .weighted_findings()
     };
     assert!(weighted(&best) <= weighted(&first));
-    let none = ComposeOptions { best_of: 0, ..first };
+    let none = ComposeOptions {
+        best_of: 0,
+        ..first
+    };
     let err = arrangements(&model.generator, &model.device, &tune, &none).unwrap_err();
     assert!(err.to_string().contains("--best-of"), "{err}");
 }

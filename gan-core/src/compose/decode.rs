@@ -35,7 +35,11 @@ impl Default for LineCosts {
 
 /// The best line through `values` (steps × 128, the generator's values for one voice) with
 /// pitches in `lo..=hi`: one pitch or `None` (a rest) per step.
-pub fn decode_line(values: ArrayView2<f32>, (lo, hi): (u8, u8), costs: &LineCosts) -> Vec<Option<u8>> {
+pub fn decode_line(
+    values: ArrayView2<f32>,
+    (lo, hi): (u8, u8),
+    costs: &LineCosts,
+) -> Vec<Option<u8>> {
     let steps = values.nrows();
     let pitches: Vec<u8> = (lo..=hi.min(127)).collect();
     // State 0 is the rest, state i + 1 is pitches[i].
@@ -129,7 +133,11 @@ mod tests {
     fn a_short_hole_is_bridged_and_a_long_silence_rests() {
         let v = values(24, &[(60, 0, 4, 0.9), (60, 6, 8, 0.9), (62, 20, 24, 0.9)]);
         let line = decode_line(v.view(), (48, 72), &COSTS);
-        assert_eq!(line[4..6], [Some(60), Some(60)], "two silent steps are held over");
+        assert_eq!(
+            line[4..6],
+            [Some(60), Some(60)],
+            "two silent steps are held over"
+        );
         assert!(line[10..18].iter().all(Option::is_none), "{line:?}");
         assert_eq!(line[20..], [Some(62); 4]);
     }

@@ -98,7 +98,11 @@ impl HeldOut {
         let all = [&self.generated, &self.composed, &self.bach];
         let means = all.map(|r| Rates::mean(r));
         let mut out = String::new();
-        let _ = writeln!(out, "{:<28} {:>9} {:>9} {:>9}", "", "generator", "composed", "Bach");
+        let _ = writeln!(
+            out,
+            "{:<28} {:>9} {:>9} {:>9}",
+            "", "generator", "composed", "Bach"
+        );
         let rows = means.map(|m| m.rows());
         for (i, (name, _, unit)) in rows[0].iter().enumerate() {
             let _ = writeln!(
@@ -111,7 +115,10 @@ impl HeldOut {
             100.0 * rates.iter().map(f).fold(f64::INFINITY, f64::min)
         };
         for (name, f) in [
-            ("lowest lower-voice sounding", Rates::lower_sounding_min as fn(&Rates) -> f64),
+            (
+                "lowest lower-voice sounding",
+                Rates::lower_sounding_min as fn(&Rates) -> f64,
+            ),
             ("lowest A, T, B in key", |r: &Rates| r.lower_in_key),
         ] {
             let _ = writeln!(

@@ -231,25 +231,29 @@ fn arrange(
     soprano.program = 0;
     let ranges = VoiceRanges::BACH.transposed(-shift);
     let mut tracks = vec![soprano];
-    for k in 1..4 {
+    for (k, name) in VOICE_NAMES.iter().enumerate().skip(1) {
         let voice = values.index_axis(ndarray::Axis(2), k);
         let mut track = match options.decoding {
             Decoding::Lines => {
                 let line = decode_line(voice, VoiceRanges::BACH.voices[k], &options.line_costs);
-                Track::from_line(VOICE_NAMES[k], 0, &line, VELOCITY).transposed(-shift)
+                Track::from_line(*name, 0, &line, VELOCITY).transposed(-shift)
             }
             Decoding::Threshold => {
                 let roll = voice.mapv(|x| if x > 0.0 { VELOCITY } else { 0 });
-                let track = Track::new(VOICE_NAMES[k], 0, roll).transposed(-shift);
+                let track = Track::new(*name, 0, roll).transposed(-shift);
                 if options.monophonic {
-                    let line = if k == 3 { bottom_line(&track) } else { skyline(&track) };
+                    let line = if k == 3 {
+                        bottom_line(&track)
+                    } else {
+                        skyline(&track)
+                    };
                     tidy(&line, options.min_note_steps, options.legato_steps)
                 } else {
                     track
                 }
             }
         };
-        track.name = VOICE_NAMES[k].to_string();
+        track.name = name.to_string();
         tracks.push(track);
     }
     let generated = Multitrack::new(STEPS_PER_BEAT, tempo_bpm, tracks);

@@ -44,7 +44,12 @@ pub struct Repair {
 }
 
 /// The lines with their faulty lower-voice notes moved (see the module's doc), and the moves.
-pub fn repair(lines: &Lines, pickup_steps: usize, ranges: &VoiceRanges, key: Option<Key>) -> (Lines, Vec<Repair>) {
+pub fn repair(
+    lines: &Lines,
+    pickup_steps: usize,
+    ranges: &VoiceRanges,
+    key: Option<Key>,
+) -> (Lines, Vec<Repair>) {
     let mut lines = lines.clone();
     let mut repairs = Vec::new();
     fill_drop_outs(&mut lines, pickup_steps, ranges, key, &mut repairs);
@@ -61,7 +66,16 @@ pub fn repair(lines: &Lines, pickup_steps: usize, ranges: &VoiceRanges, key: Opt
             if base == 0.0 {
                 continue;
             }
-            if let Some((cost, to)) = best_pitch(&lines, k, note.start, note.end, note.pitch, pickup_steps, ranges, key) {
+            if let Some((cost, to)) = best_pitch(
+                &lines,
+                k,
+                note.start,
+                note.end,
+                note.pitch,
+                pickup_steps,
+                ranges,
+                key,
+            ) {
                 if cost < base {
                     lines.voices[k][note.start..note.end].fill(Some(to));
                     repairs.push(Repair {
@@ -110,7 +124,9 @@ fn fill_drop_outs(
                     .and_then(|s| lines.at(k, s))
                     .or_else(|| lines.at(k, t))
                     .unwrap_or_else(|| ranges.voices[k].0.midpoint(ranges.voices[k].1));
-                if let Some((_, to)) = best_pitch(lines, k, start, end, near, pickup_steps, ranges, key) {
+                if let Some((_, to)) =
+                    best_pitch(lines, k, start, end, near, pickup_steps, ranges, key)
+                {
                     lines.voices[k][start..end].fill(Some(to));
                     repairs.push(Repair {
                         step: start,
@@ -126,7 +142,14 @@ fn fill_drop_outs(
 
 /// The weighted findings (drop-outs and one-step notes aside) from the step before `start` to
 /// the step after `end`: what a note over `start..end` takes part in.
-fn local_cost(lines: &Lines, start: usize, end: usize, pickup_steps: usize, ranges: &VoiceRanges, key: Option<Key>) -> f64 {
+fn local_cost(
+    lines: &Lines,
+    start: usize,
+    end: usize,
+    pickup_steps: usize,
+    ranges: &VoiceRanges,
+    key: Option<Key>,
+) -> f64 {
     let start = start.saturating_sub(1);
     let end = (end + 1).min(lines.len());
     // The window's pickup, so that its bars and beats are the piece's.
@@ -188,40 +211,68 @@ mod tests {
         }
     }
 
-    const C_MAJOR: Key = Key { tonic: 0, mode: KeyMode::Major };
+    const C_MAJOR: Key = Key {
+        tonic: 0,
+        mode: KeyMode::Major,
+    };
 
     #[test]
     fn parallel_fifths_are_repaired_by_a_near_note_in_key() {
         // Alto and bass in fifths, G/C to A/D.
         let before = lines(&[[72, 67, 64, 48], [77, 69, 65, 50]]);
-        let report = |l: &Lines| VoiceLeading::analyse_lines(l, 0, &VoiceRanges::BACH, Some(C_MAJOR)).unwrap();
+        let report = |l: &Lines| {
+            VoiceLeading::analyse_lines(l, 0, &VoiceRanges::BACH, Some(C_MAJOR)).unwrap()
+        };
         assert_eq!(report(&before).count(Rule::ParallelFifths), 1);
         let (after, repairs) = repair(&before, 0, &VoiceRanges::BACH, Some(C_MAJOR));
         assert_eq!(report(&after).count(Rule::ParallelFifths), 0);
         assert!(report(&after).weighted_findings() < report(&before).weighted_findings());
-        assert_eq!(after.voices[0], before.voices[0], "the soprano is the melody");
+        assert_eq!(
+            after.voices[0], before.voices[0],
+            "the soprano is the melody"
+        );
         assert!(!repairs.is_empty());
         for r in &repairs {
             assert_ne!(r.voice, 0);
             assert!(C_MAJOR.contains(r.to), "{r:?} stays in the key");
-            assert!(r.to.abs_diff(r.from.unwrap()) <= MAX_MOVE, "{r:?} is a near note");
+            assert!(
+                r.to.abs_diff(r.from.unwrap()) <= MAX_MOVE,
+                "{r:?} is a near note"
+            );
         }
     }
 
     #[test]
     fn an_out_of_key_note_moves_and_clean_music_stays() {
-        let clean = lines(&[[72, 67, 64, 48], [72, 69, 65, 53], [71, 67, 62, 55], [72, 67, 64, 48]]);
-        assert_eq!(repair(&clean, 0, &VoiceRanges::BACH, Some(C_MAJOR)), (clean.clone(), vec![]));
+        let clean = lines(&[
+            [72, 67, 64, 48],
+            [72, 69, 65, 53],
+            [71, 67, 62, 55],
+            [72, 67, 64, 48],
+        ]);
+        assert_eq!(
+            repair(&clean, 0, &VoiceRanges::BACH, Some(C_MAJOR)),
+            (clean.clone(), vec![])
+        );
         let mut sharp = clean.clone();
         sharp.voices[2][8..16].fill(Some(66)); // F# in the tenor under F major's chord
         let (after, repairs) = repair(&sharp, 0, &VoiceRanges::BACH, Some(C_MAJOR));
         assert_eq!(repairs.len(), 1);
-        assert_eq!((repairs[0].step, repairs[0].voice, repairs[0].from), (8, 2, Some(66)));
+        assert_eq!(
+            (repairs[0].step, repairs[0].voice, repairs[0].from),
+            (8, 2, Some(66))
+        );
         assert!(C_MAJOR.contains(after.voices[2][8].unwrap()));
         // Rhythm and rests are kept.
         for k in 0..4 {
-            assert_eq!(after.notes(k).len(), sharp.notes(k).len().min(after.notes(k).len()));
-            assert!(after.voices[k].iter().zip(&sharp.voices[k]).all(|(a, b)| a.is_some() == b.is_some()));
+            assert_eq!(
+                after.notes(k).len(),
+                sharp.notes(k).len().min(after.notes(k).len())
+            );
+            assert!(after.voices[k]
+                .iter()
+                .zip(&sharp.voices[k])
+                .all(|(a, b)| a.is_some() == b.is_some()));
         }
     }
 }

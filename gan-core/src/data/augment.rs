@@ -48,7 +48,13 @@ mod tests {
         let out = transpose_batch(&batch, &[2, -1]);
         // Snippet 0 up 2: pitch 4 → 6; pitch 9 → 11 is off the axis and dropped.
         assert_eq!(out[[0, 0, 6, 0]], 1.0);
-        assert_eq!(out.slice(s![0, .., .., ..]).iter().filter(|&&v| v > 0.0).count(), 1);
+        assert_eq!(
+            out.slice(s![0, .., .., ..])
+                .iter()
+                .filter(|&&v| v > 0.0)
+                .count(),
+            1
+        );
         // Snippet 1 down 1: pitch 1 → 0, on its own track.
         assert_eq!(out[[1, 0, 0, 1]], 1.0);
         assert_eq!(out.iter().filter(|&&v| v > 0.0).count(), 2);

@@ -56,7 +56,11 @@ impl Tune {
         let mut t = 0;
         for &(pitch, len) in self.notes {
             if pitch != REST {
-                let sounding = if len < 2 * STEPS_PER_BEAT { len - 1 } else { len };
+                let sounding = if len < 2 * STEPS_PER_BEAT {
+                    len - 1
+                } else {
+                    len
+                };
                 for step in t..t + sounding.max(1) {
                     roll[[step, usize::from(pitch)]] = VELOCITY;
                 }
@@ -192,7 +196,12 @@ mod tests {
                 tune.name
             );
             assert!(tune.pickup_steps < STEPS_PER_BAR);
-            assert!((8..=16).contains(&tune.bars()), "{}: {} bars", tune.name, tune.bars());
+            assert!(
+                (8..=16).contains(&tune.bars()),
+                "{}: {} bars",
+                tune.name,
+                tune.bars()
+            );
             let roll = tune.to_multitrack();
             assert_eq!(roll.len(), tune.steps());
             let key = tune.key().expect("a key name");

@@ -26,7 +26,10 @@ pub fn pianoroll_png(roll: &Multitrack) -> Result<Vec<u8>, PlotError> {
 
 /// [`pianoroll_png`] of a four-voice score with each voice-leading finding of `report` ringed
 /// in red on the notes of the voices it names.
-pub fn pianoroll_findings_png(roll: &Multitrack, report: &VoiceLeading) -> Result<Vec<u8>, PlotError> {
+pub fn pianoroll_findings_png(
+    roll: &Multitrack,
+    report: &VoiceLeading,
+) -> Result<Vec<u8>, PlotError> {
     let lines = Lines::of(roll);
     let mut marks = vec![Vec::new(); roll.tracks.len()];
     for finding in &report.findings {

@@ -39,7 +39,10 @@ pub fn run(args: Args) -> gan_core::Result<()> {
             "report": report,
             "bach": bach,
         });
-        crate::say!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
+        crate::say!(
+            "{}",
+            serde_json::to_string_pretty(&json).unwrap_or_default()
+        );
         return Ok(());
     }
     crate::say!(

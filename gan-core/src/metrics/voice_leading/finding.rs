@@ -143,7 +143,11 @@ pub fn pitch_name(pitch: u8) -> String {
     const NAMES: [&str; 12] = [
         "C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B",
     ];
-    format!("{}{}", NAMES[usize::from(pitch % 12)], i32::from(pitch / 12) - 1)
+    format!(
+        "{}{}",
+        NAMES[usize::from(pitch % 12)],
+        i32::from(pitch / 12) - 1
+    )
 }
 
 impl fmt::Display for Finding {
@@ -154,14 +158,15 @@ impl fmt::Display for Finding {
             .iter()
             .map(|&k| VOICE_NAMES[k].to_lowercase())
             .collect();
-        let notes: Vec<String> = if self.notes.len() == 2 * self.voices.len() && self.voices.len() > 1 {
-            self.notes
-                .chunks(2)
-                .map(|c| format!("{}→{}", pitch_name(c[0]), pitch_name(c[1])))
-                .collect()
-        } else {
-            self.notes.iter().map(|&p| pitch_name(p)).collect()
-        };
+        let notes: Vec<String> =
+            if self.notes.len() == 2 * self.voices.len() && self.voices.len() > 1 {
+                self.notes
+                    .chunks(2)
+                    .map(|c| format!("{}→{}", pitch_name(c[0]), pitch_name(c[1])))
+                    .collect()
+            } else {
+                self.notes.iter().map(|&p| pitch_name(p)).collect()
+            };
         write!(
             f,
             "bar {:<6} {:<26} {:<12} {}",

@@ -101,7 +101,11 @@ impl Lines {
                     while t < line.len() && line[t] == Some(pitch) {
                         t += 1;
                     }
-                    out.push(LineNote { pitch, start, end: t });
+                    out.push(LineNote {
+                        pitch,
+                        start,
+                        end: t,
+                    });
                 }
             }
         }

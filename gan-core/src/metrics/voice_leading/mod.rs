@@ -102,7 +102,10 @@ impl Rates {
 
     /// The smallest share of the piece in which alto, tenor or bass sounds.
     pub fn lower_sounding_min(&self) -> f64 {
-        self.sounding[1..].iter().copied().fold(f64::INFINITY, f64::min)
+        self.sounding[1..]
+            .iter()
+            .copied()
+            .fold(f64::INFINITY, f64::min)
     }
 
     /// One line: the figures a musician reads first.
@@ -140,20 +143,56 @@ impl Rates {
     /// The rates as (name, value, how to read it) rows, in report order.
     pub fn rows(&self) -> Vec<(&'static str, f64, &'static str)> {
         vec![
-            ("parallel 5ths/8ves", self.parallel_per_100_moves, "per 100 two-voice moves"),
-            ("contrary 5ths/8ves", self.contrary_per_100_moves, "per 100 two-voice moves"),
-            ("hidden 5ths/8ves (S–B)", self.hidden_per_100_outer_moves, "per 100 S–B moves"),
-            ("voice crossing", 100.0 * self.crossing_share, "% of steps × neighbour pairs"),
+            (
+                "parallel 5ths/8ves",
+                self.parallel_per_100_moves,
+                "per 100 two-voice moves",
+            ),
+            (
+                "contrary 5ths/8ves",
+                self.contrary_per_100_moves,
+                "per 100 two-voice moves",
+            ),
+            (
+                "hidden 5ths/8ves (S–B)",
+                self.hidden_per_100_outer_moves,
+                "per 100 S–B moves",
+            ),
+            (
+                "voice crossing",
+                100.0 * self.crossing_share,
+                "% of steps × neighbour pairs",
+            ),
             ("overlap", self.overlap_per_100_moves, "per 100 voice moves"),
-            ("spacing over an octave", 100.0 * self.spacing_share, "% of steps"),
-            ("out of range", 100.0 * self.out_of_range_share, "% of notes"),
+            (
+                "spacing over an octave",
+                100.0 * self.spacing_share,
+                "% of steps",
+            ),
+            (
+                "out of range",
+                100.0 * self.out_of_range_share,
+                "% of notes",
+            ),
             ("soprano sounds", 100.0 * self.sounding[0], "% of the piece"),
             ("alto sounds", 100.0 * self.sounding[1], "% of the piece"),
             ("tenor sounds", 100.0 * self.sounding[2], "% of the piece"),
             ("bass sounds", 100.0 * self.sounding[3], "% of the piece"),
-            ("one-step notes (A, T, B)", 100.0 * self.one_step_share, "% of notes"),
-            ("strong-beat dissonance", 100.0 * self.strong_beat_dissonance_share, "% of notes vs bass"),
-            ("A, T, B in the melody's key", 100.0 * self.lower_in_key, "% of duration"),
+            (
+                "one-step notes (A, T, B)",
+                100.0 * self.one_step_share,
+                "% of notes",
+            ),
+            (
+                "strong-beat dissonance",
+                100.0 * self.strong_beat_dissonance_share,
+                "% of notes vs bass",
+            ),
+            (
+                "A, T, B in the melody's key",
+                100.0 * self.lower_in_key,
+                "% of duration",
+            ),
         ]
     }
 }

@@ -5,7 +5,7 @@ use super::finding::{BarBeat, Finding, Rule};
 use super::lines::{Lines, Span};
 use super::Rates;
 use crate::metrics::Key;
-use crate::roll::{STEPS_PER_BAR, STEPS_PER_BEAT};
+use crate::roll::STEPS_PER_BEAT;
 
 /// Pairs of voices, upper first: all six.
 const PAIRS: [(usize, usize); 6] = [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)];
@@ -156,7 +156,12 @@ impl<'a> Analysis<'a> {
             let similar = (s1 > s0) == (b1 > b0);
             if similar && (after == 0 || after == 7) && before != after && s0.abs_diff(s1) > 2 {
                 hidden += 1;
-                self.find(Rule::HiddenFifthsOrOctaves, t, vec![0, 3], vec![s0, s1, b0, b1]);
+                self.find(
+                    Rule::HiddenFifthsOrOctaves,
+                    t,
+                    vec![0, 3],
+                    vec![s0, s1, b0, b1],
+                );
             }
         }
         (moves, hidden)
@@ -177,7 +182,10 @@ impl<'a> Analysis<'a> {
                 if crossed(t) {
                     steps += 1;
                     if t == self.span.start || !crossed(t - 1) {
-                        let notes = vec![self.lines.at(k - 1, t).unwrap_or(0), self.lines.at(k, t).unwrap_or(0)];
+                        let notes = vec![
+                            self.lines.at(k - 1, t).unwrap_or(0),
+                            self.lines.at(k, t).unwrap_or(0),
+                        ];
                         self.find(Rule::Crossing, t, vec![k - 1, k], notes);
                     }
                 }
@@ -235,7 +243,10 @@ impl<'a> Analysis<'a> {
                 if wide(t) {
                     any = true;
                     if t == self.span.start || !wide(t - 1) {
-                        let notes = vec![self.lines.at(k, t).unwrap_or(0), self.lines.at(k + 1, t).unwrap_or(0)];
+                        let notes = vec![
+                            self.lines.at(k, t).unwrap_or(0),
+                            self.lines.at(k + 1, t).unwrap_or(0),
+                        ];
                         self.find(Rule::Spacing, t, vec![k, k + 1], notes);
                     }
                 }
@@ -268,7 +279,9 @@ impl<'a> Analysis<'a> {
         let Span { start, end } = self.span;
         let mut shares = [0.0; 4];
         for (k, share) in shares.iter_mut().enumerate() {
-            let sounding = (start..end).filter(|&t| self.lines.at(k, t).is_some()).count();
+            let sounding = (start..end)
+                .filter(|&t| self.lines.at(k, t).is_some())
+                .count();
             *share = ratio(sounding, self.span.len());
             let mut t = start;
             while t < end {
@@ -329,7 +342,6 @@ impl<'a> Analysis<'a> {
                 }
             }
         }
-        debug_assert!(STEPS_PER_BAR == 4 * STEPS_PER_BEAT);
         (pairs, dissonant)
     }
 

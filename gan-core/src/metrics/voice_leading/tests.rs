@@ -45,14 +45,22 @@ fn chords(c: [[u8; 4]; 4]) -> Multitrack {
 }
 
 /// I – IV – V – I in C major, written by the rules.
-const CLEAN: [[u8; 4]; 4] = [[72, 67, 64, 48], [72, 69, 65, 53], [71, 67, 62, 55], [72, 67, 64, 48]];
+const CLEAN: [[u8; 4]; 4] = [
+    [72, 67, 64, 48],
+    [72, 69, 65, 53],
+    [71, 67, 62, 55],
+    [72, 67, 64, 48],
+];
 
 fn rules_of(report: &VoiceLeading) -> BTreeSet<&'static str> {
     report.findings.iter().map(|f| f.rule.name()).collect()
 }
 
 /// C major, given: four chords are too few for a key estimate.
-const C_MAJOR: Key = Key { tonic: 0, mode: crate::metrics::KeyMode::Major };
+const C_MAJOR: Key = Key {
+    tonic: 0,
+    mode: crate::metrics::KeyMode::Major,
+};
 
 fn analyse(p: &Multitrack) -> VoiceLeading {
     VoiceLeading::analyse_in_key(p, 0, &RANGES, Some(C_MAJOR)).unwrap()
@@ -61,7 +69,12 @@ fn analyse(p: &Multitrack) -> VoiceLeading {
 /// Asserts that the only rule `p` breaks is `rule`, and returns the report.
 fn breaks_only(p: &Multitrack, rule: Rule) -> VoiceLeading {
     let report = analyse(p);
-    assert_eq!(rules_of(&report), BTreeSet::from([rule.name()]), "{:#?}", report.findings);
+    assert_eq!(
+        rules_of(&report),
+        BTreeSet::from([rule.name()]),
+        "{:#?}",
+        report.findings
+    );
     report
 }
 
@@ -83,7 +96,10 @@ fn parallel_fifths_alto_and_bass() {
     c[1] = [77, 69, 65, 50];
     let report = breaks_only(&chords(c), Rule::ParallelFifths);
     let f = &report.findings[0];
-    assert_eq!((f.step, f.voices.clone(), f.notes.clone()), (8, vec![1, 3], vec![67, 69, 48, 50]));
+    assert_eq!(
+        (f.step, f.voices.clone(), f.notes.clone()),
+        (8, vec![1, 3], vec![67, 69, 48, 50])
+    );
     assert_eq!(f.at.to_string(), "1:3");
     // One parallel move out of all the two-voice moves.
     let r = report.rates;
@@ -113,7 +129,12 @@ fn contrary_octaves_are_reported_apart() {
 
 #[test]
 fn hidden_octaves_soprano_leaps_with_the_bass() {
-    let c = [[72, 67, 64, 52], [77, 69, 57, 53], [71, 67, 62, 55], [72, 67, 64, 48]];
+    let c = [
+        [72, 67, 64, 52],
+        [77, 69, 57, 53],
+        [71, 67, 62, 55],
+        [72, 67, 64, 48],
+    ];
     let report = breaks_only(&chords(c), Rule::HiddenFifthsOrOctaves);
     assert_eq!(report.findings[0].notes, vec![72, 77, 52, 53]);
     assert!(report.rates.hidden_per_100_outer_moves > 0.0);
@@ -121,7 +142,12 @@ fn hidden_octaves_soprano_leaps_with_the_bass() {
 
 #[test]
 fn tenor_crossing_above_alto() {
-    let c = [[72, 67, 64, 48], [72, 64, 67, 48], [71, 67, 59, 55], [72, 67, 64, 48]];
+    let c = [
+        [72, 67, 64, 48],
+        [72, 64, 67, 48],
+        [71, 67, 59, 55],
+        [72, 67, 64, 48],
+    ];
     let report = breaks_only(&chords(c), Rule::Crossing);
     assert_eq!(report.count(Rule::Crossing), 1);
     assert_eq!(report.findings[0].voices, vec![1, 2]);
@@ -131,7 +157,12 @@ fn tenor_crossing_above_alto() {
 
 #[test]
 fn alto_overlaps_the_sopranos_last_note() {
-    let c = [[72, 67, 64, 48], [79, 74, 67, 59], [76, 72, 67, 60], [76, 72, 67, 60]];
+    let c = [
+        [72, 67, 64, 48],
+        [79, 74, 67, 59],
+        [76, 72, 67, 60],
+        [76, 72, 67, 60],
+    ];
     let report = breaks_only(&chords(c), Rule::Overlap);
     assert_eq!(report.findings[0].voices, vec![0, 1]);
     assert_eq!(report.findings[0].notes, vec![72, 74]);
@@ -139,7 +170,12 @@ fn alto_overlaps_the_sopranos_last_note() {
 
 #[test]
 fn soprano_and_alto_too_far_apart() {
-    let c = [[72, 67, 64, 48], [81, 65, 60, 53], [72, 67, 64, 60], [72, 67, 64, 60]];
+    let c = [
+        [72, 67, 64, 48],
+        [81, 65, 60, 53],
+        [72, 67, 64, 60],
+        [72, 67, 64, 60],
+    ];
     let report = breaks_only(&chords(c), Rule::Spacing);
     assert_eq!(report.rates.spacing_share, 8.0 / 32.0);
 }
@@ -174,8 +210,17 @@ fn a_sixteenth_in_the_tenor() {
     let voice = |k: usize| -> Vec<(u8, usize, usize)> {
         (0..4).map(|i| (CLEAN[i][k], 8 * i, 8 * i + 8)).collect()
     };
-    let t = [(64, 0, 8), (65, 8, 15), (67, 15, 16), (62, 16, 24), (64, 24, 32)];
-    let report = breaks_only(&piece([&voice(0), &voice(1), &t, &voice(3)]), Rule::OneStepNote);
+    let t = [
+        (64, 0, 8),
+        (65, 8, 15),
+        (67, 15, 16),
+        (62, 16, 24),
+        (64, 24, 32),
+    ];
+    let report = breaks_only(
+        &piece([&voice(0), &voice(1), &t, &voice(3)]),
+        Rule::OneStepNote,
+    );
     assert_eq!(report.findings[0].at.to_string(), "1:4.4");
 }
 
@@ -192,8 +237,17 @@ fn a_chromatic_passing_note_in_the_tenor() {
     let voice = |k: usize| -> Vec<(u8, usize, usize)> {
         (0..4).map(|i| (CLEAN[i][k], 8 * i, 8 * i + 8)).collect()
     };
-    let t = [(64, 0, 8), (65, 8, 12), (66, 12, 16), (62, 16, 24), (64, 24, 32)];
-    let report = breaks_only(&piece([&voice(0), &voice(1), &t, &voice(3)]), Rule::OutOfKey);
+    let t = [
+        (64, 0, 8),
+        (65, 8, 12),
+        (66, 12, 16),
+        (62, 16, 24),
+        (64, 24, 32),
+    ];
+    let report = breaks_only(
+        &piece([&voice(0), &voice(1), &t, &voice(3)]),
+        Rule::OutOfKey,
+    );
     assert!((report.rates.lower_in_key - 92.0 / 96.0).abs() < 1e-12);
 }
 
