@@ -118,6 +118,16 @@ fn parallel_octaves_tenor_and_bass() {
 }
 
 #[test]
+fn contrary_fifths_tenor_and_bass() {
+    // C major to G major: the tenor falls from G4 to D4 as the bass climbs from C3 to G3.
+    let (c, g) = ([76, 72, 67, 48], [74, 71, 62, 55]);
+    let report = breaks_only(&chords([c, g, g, g]), Rule::ContraryFifths);
+    assert_eq!(report.findings[0].voices, vec![2, 3]);
+    assert_eq!(report.findings[0].notes, vec![67, 62, 48, 55]);
+    assert_eq!(report.rates.parallel_per_100_moves, 0.0);
+}
+
+#[test]
 fn contrary_octaves_are_reported_apart() {
     let mut c = CLEAN;
     c[1] = [74, 65, 62, 38];
