@@ -272,6 +272,11 @@ mod tests {
             ..TrainConfig::default()
         };
         assert!(c.validate().unwrap_err().to_string().contains("critic_lr"));
+        let c = TrainConfig {
+            transpose: 13,
+            ..TrainConfig::default()
+        };
+        assert!(c.validate().unwrap_err().to_string().contains("transpose"));
         assert!(TrainConfig::default().validate().is_ok());
     }
 }
