@@ -226,6 +226,50 @@ fn check_errors_name_the_file_and_the_problem() {
 }
 
 #[test]
+fn the_data_set_is_found_beside_the_program_or_the_error_says_where_it_looked() {
+    // A `gan` copied elsewhere, with a data directory beside it, as `cargo install` plus a copy
+    // of data/ would leave it.
+    let dir = scratch("installed");
+    let bin = dir.join("bin");
+    let data = bin.join("data");
+    std::fs::create_dir_all(data.join("chorales")).unwrap();
+    let repo_data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data");
+    std::fs::copy(repo_data.join("index.json"), data.join("index.json")).unwrap();
+    for entry in std::fs::read_dir(repo_data.join("chorales")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, data.join("chorales").join(path.file_name().unwrap())).unwrap();
+    }
+    let gan_copy = bin.join("gan");
+    std::fs::copy(env!("CARGO_BIN_EXE_gan"), &gan_copy).unwrap();
+    let out = Command::new(&gan_copy)
+        .arg("dataset")
+        .env_remove("GAN_DATA_DIR")
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let found = std::fs::canonicalize(&data).unwrap();
+    assert!(
+        stdout.contains(&format!("from {}", found.display())),
+        "{stdout}"
+    );
+
+    // GAN_DATA_DIR wins, and a wrong one is named.
+    let missing = dir.join("no-data-here");
+    let out = Command::new(env!("CARGO_BIN_EXE_gan"))
+        .arg("dataset")
+        .env("GAN_DATA_DIR", &missing)
+        .output()
+        .unwrap();
+    assert_fails_with(&out, &["no data set found", "no-data-here", "GAN_DATA_DIR"]);
+}
+
+#[test]
 fn help_lists_every_subcommand() {
     let out = gan(&["--help"]);
     let stdout = String::from_utf8_lossy(&out.stdout);

@@ -7,6 +7,9 @@ use serde::{Deserialize, Serialize};
 use super::DataError;
 use crate::error::{io_error, Result};
 
+/// The index's file name in the data directory.
+pub const INDEX_FILE: &str = "index.json";
+
 /// The key signature of a chorale, as the score encodes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeySignature {
@@ -70,7 +73,7 @@ pub struct DatasetIndex {
 impl DatasetIndex {
     /// Reads and checks `index.json` in `dir`.
     pub fn load(dir: impl AsRef<Path>) -> Result<Self> {
-        let path = dir.as_ref().join("index.json");
+        let path = dir.as_ref().join(INDEX_FILE);
         let text = std::fs::read_to_string(&path).map_err(io_error(&path))?;
         let bad = |reason: String| DataError::Index {
             path: path.clone(),

@@ -10,9 +10,9 @@ mod snippets;
 
 pub use augment::{random_shifts, transpose_batch};
 pub use batches::Batches;
-pub use index::{ChoraleEntry, DatasetIndex, KeySignature};
+pub use index::{ChoraleEntry, DatasetIndex, KeySignature, INDEX_FILE};
 pub use npy::{load_npy, save_npy};
-pub use set::{default_dir, Chorale, Dataset};
+pub use set::{candidate_dirs, default_dir, find_dir, Chorale, Dataset};
 pub use snippets::{SnippetMode, Snippets, Split};
 
 use std::path::PathBuf;
@@ -45,6 +45,16 @@ pub enum DataError {
         path: PathBuf,
         /// What went wrong.
         reason: String,
+    },
+    /// No data directory was found.
+    #[error(
+        "no data set found (a directory holding index.json); looked in {}; set GAN_DATA_DIR to \
+         the data directory of a checkout",
+        .looked.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+    )]
+    NotFound {
+        /// Every directory looked in, in order.
+        looked: Vec<PathBuf>,
     },
     /// A request that the data cannot satisfy, e.g. a batch larger than the data set.
     #[error("{0}")]

@@ -6,15 +6,44 @@ use super::{ChoraleEntry, DataError, DatasetIndex};
 use crate::error::Result;
 use crate::roll::{Multitrack, N_TRACKS, STEPS_PER_BEAT};
 
-/// The data directory: `$GAN_DATA_DIR` if set, else the repository's `data/`.
-pub fn default_dir() -> PathBuf {
-    match std::env::var_os("GAN_DATA_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => {
-            let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-            crate_dir.parent().unwrap_or(crate_dir).join("data")
+/// The directories where the data set may be, in the order they are tried: `$GAN_DATA_DIR`
+/// alone when it is set; else `data/` beside the running program (and beside its folder, for a
+/// `gan` in `bin/`), the repository it was built from, and `data/` in the working directory.
+pub fn candidate_dirs() -> Vec<PathBuf> {
+    if let Some(dir) = std::env::var_os("GAN_DATA_DIR") {
+        return vec![PathBuf::from(dir)];
+    }
+    let mut dirs = Vec::new();
+    if let Some(exe_dir) = std::env::current_exe()
+        .ok()
+        .and_then(|e| e.parent().map(Path::to_path_buf))
+    {
+        dirs.push(exe_dir.join("data"));
+        if let Some(up) = exe_dir.parent() {
+            dirs.push(up.join("data"));
         }
     }
+    let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    dirs.push(crate_dir.parent().unwrap_or(crate_dir).join("data"));
+    dirs.push(PathBuf::from("data"));
+    dirs
+}
+
+/// The first of [`candidate_dirs`] that holds the data set's index, or an error that lists
+/// where it looked.
+pub fn find_dir() -> std::result::Result<PathBuf, DataError> {
+    let looked = candidate_dirs();
+    looked
+        .iter()
+        .find(|d| d.join(super::index::INDEX_FILE).is_file())
+        .cloned()
+        .ok_or(DataError::NotFound { looked })
+}
+
+/// The data directory: [`find_dir`]'s, or where none is found, the first place it looked
+/// (whose loading then says what is missing).
+pub fn default_dir() -> PathBuf {
+    find_dir().unwrap_or_else(|_| candidate_dirs().swap_remove(0))
 }
 
 /// One chorale: its index entry and its soprano, alto, tenor and bass tracks.
@@ -49,9 +78,9 @@ impl Dataset {
         Ok(Dataset { dir, chorales })
     }
 
-    /// Loads the data set from [`default_dir`].
+    /// Loads the data set from [`find_dir`]'s directory.
     pub fn load_default() -> Result<Self> {
-        Self::load(default_dir())
+        Self::load(find_dir()?)
     }
 
     /// The number of chorales.

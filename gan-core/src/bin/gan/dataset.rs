@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use gan_core::data::{default_dir, save_npy, Dataset, SnippetMode};
+use gan_core::data::{save_npy, Dataset, SnippetMode};
 use gan_core::error::write_atomic;
 use gan_core::metrics::voice_leading::REFERENCE_FILE;
 use gan_core::metrics::BachReference;
@@ -10,7 +10,8 @@ use gan_core::metrics::BachReference;
 /// Arguments of `gan dataset`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The data directory [default: $GAN_DATA_DIR, else the repository's data/].
+    /// The data directory [default: $GAN_DATA_DIR, else data/ beside the program, the
+    /// repository it was built from, or data/ here].
     #[arg(long)]
     data: Option<PathBuf>,
     /// Write the snippets to this .npy file, shape (N, 32, 128, 4), f32 in {-1, +1}.
@@ -56,7 +57,10 @@ enum Part {
 
 /// Prints the summary, and exports if asked.
 pub fn run(args: Args) -> gan_core::Result<()> {
-    let data = Dataset::load(args.data.unwrap_or_else(default_dir))?;
+    let data = match args.data {
+        Some(dir) => Dataset::load(dir)?,
+        None => Dataset::load_default()?,
+    };
     let mode = match args.mode {
         Mode::PerChorale => SnippetMode::PerChorale,
         Mode::Windows => SnippetMode::Windows,
