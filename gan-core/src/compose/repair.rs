@@ -5,16 +5,17 @@
 //! the moves into and out of the note count. When it takes part in a finding (parallel or
 //! contrary fifths and octaves, hidden fifths and octaves, crossing, overlap, spacing, range,
 //! a dissonance against the bass on a strong beat, a note out of the melody's key), the note is
-//! moved to the pitch, within a fifth of it and inside its voice's range, that leaves the
-//! fewest weighted findings there ([`Rule::weight`]); among equals, a chord tone (a pitch class
-//! another voice sings at the note's start) before other pitches, then the nearest. A note that
-//! no move improves is left as the generator wrote it.
+//! moved to the pitch, within a minor third of it and inside its voice's range, that leaves
+//! the fewest weighted findings there ([`Rule::weight`]); among equals, one that stays a note of
+//! its own (not the pitch of the voice's note before or after, which would merge the two into
+//! a held note), then a chord tone (a pitch class another voice sings at the note's start),
+//! then the nearest. A note that no move improves is left as the generator wrote it.
 //!
 //! Before that, a lower voice that rests a quarter note or more inside the piece (a half note
 //! is a drop-out, [`Rule::DropOut`]; Bach's voices rest for a breath at most) is given notes
-//! again, a half note at a time: each the pitch, within a
-//! fifth of the voice's note before (or after), that leaves the fewest weighted findings, a
-//! chord tone first. Shorter rests, the rhythm of the notes and the soprano are never changed.
+//! again, a half note at a time: each the pitch, within a minor third of the voice's note
+//! before (or after) but not that note held on, chosen the same way. Shorter rests, the rhythm
+//! of the notes and the soprano are never changed.
 
 use serde::{Deserialize, Serialize};
 
@@ -22,8 +23,8 @@ use crate::metrics::voice_leading::{Lines, Rule, VoiceLeading, VoiceRanges, DROP
 use crate::metrics::Key;
 use crate::roll::{STEPS_PER_BAR, STEPS_PER_BEAT};
 
-/// The widest move of a note, in semitones (a major third).
-const MAX_MOVE: u8 = 4;
+/// The widest move of a note, in semitones (a minor third).
+const MAX_MOVE: u8 = 3;
 /// A lower voice's rest of this many steps (a quarter note) or more inside the piece is
 /// filled: Bach's voices rest at most for a breath.
 const FILL_STEPS: usize = STEPS_PER_BEAT;
@@ -164,8 +165,9 @@ fn local_cost(
 }
 
 /// For voice `k` over `start..end`: the pitch other than `near`, within [`MAX_MOVE`] of it and
-/// in the voice's range, with the fewest weighted findings; among equals a chord tone (a pitch
-/// class another voice sings at `start`), then the nearest. Returns its cost and the pitch.
+/// in the voice's range, with the fewest weighted findings; among equals one that does not merge
+/// with the voice's neighbouring notes, then a chord tone (a pitch class another voice sings at
+/// `start`), then the nearest. Returns its cost and the pitch.
 #[allow(clippy::too_many_arguments)]
 fn best_pitch(
     lines: &Lines,
@@ -191,7 +193,14 @@ fn best_pitch(
         }
         trial.voices[k][start..end].fill(Some(to));
         let cost = local_cost(&trial, start, end, pickup_steps, ranges, key);
-        let tie = 100 * u32::from(!chord.contains(&(to % 12))) + u32::from(to.abs_diff(near));
+        // Among equals: a pitch that keeps the note a note of its own (not merged into the
+        // voice's note before or after, which would turn moving lines into held ones), then a
+        // chord tone, then the nearest.
+        let merges = start.checked_sub(1).and_then(|s| lines.at(k, s)) == Some(to)
+            || lines.at(k, end) == Some(to);
+        let tie = 200 * u32::from(merges)
+            + 100 * u32::from(!chord.contains(&(to % 12)))
+            + u32::from(to.abs_diff(near));
         if best.is_none_or(|(c, t, _)| (cost, tie) < (c, t)) {
             best = Some((cost, tie, to));
         }
