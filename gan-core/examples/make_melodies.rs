@@ -1,7 +1,7 @@
 //! Writes the shipped melodies as MIDI files: our "Twinkle Twinkle Little Star" as
 //! `DATA/twinkle_twinkle.mid` and every traditional tune as `DATA/melodies/<name>.mid`.
 //!
-//! `cargo run -p gan-core --example make_melodies -- data`
+//! `cargo run --release -p gan-core --example make_melodies -- data`
 
 use std::path::PathBuf;
 

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use gan_core::metrics::MetricSet;
+use gan_core::metrics::{BachReference, MetricSet, VoiceLeading};
 use gan_core::midi::read_voices_file;
 
 fn gan(args: &[&str]) -> Output {
@@ -221,8 +221,93 @@ fn check_errors_name_the_file_and_the_problem() {
     let twinkle = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/twinkle_twinkle.mid");
     assert_fails_with(
         &gan(&["check", twinkle.to_str().unwrap()]),
-        &["twinkle_twinkle.mid", "expected 4 voices", "found 1"],
+        &[
+            "twinkle_twinkle.mid",
+            "expected 4 voices",
+            "found 1 track with notes",
+        ],
     );
+}
+
+/// Four voices that each hold one note for a bar (no moves: the move rates are NaN), after a
+/// conductor track with no notes.
+fn held_chord() -> gan_core::Multitrack {
+    let voice = |name: &str, pitch: usize| {
+        let mut track = gan_core::Track::silent(name, 0, 16);
+        track.pianoroll.column_mut(pitch).fill(100);
+        track
+    };
+    let tracks = vec![
+        gan_core::Track::silent("Conductor", 0, 16),
+        voice("Soprano", 72),
+        voice("Alto", 67),
+        voice("Tenor", 64),
+        voice("Bass", 48),
+    ];
+    gan_core::Multitrack::new(4, 100.0, tracks)
+}
+
+#[test]
+fn check_leaves_out_empty_tracks_and_writes_nan_rates_as_null() {
+    let dir = scratch("check_chord");
+    let path = dir.join("chord.mid");
+    gan_core::midi::write_midi_file(&path, &held_chord()).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    assert!(
+        bytes.windows(9).any(|w| w == b"Conductor"),
+        "the empty track is in the file"
+    );
+    let out = gan(&["check", path.to_str().unwrap(), "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["file"], path.to_str().unwrap());
+    let rates = &json["report"]["rates"];
+    assert!(rates["parallel_per_100_moves"].is_null(), "{rates}");
+    assert_eq!(rates["two_voice_moves"], 0, "{rates}");
+    assert_eq!(rates["sounding"], serde_json::json!([1.0, 1.0, 1.0, 1.0]));
+    // The JSON reads back, null as NaN.
+    let report: VoiceLeading = serde_json::from_value(json["report"].clone()).unwrap();
+    assert!(report.rates.parallel_per_100_moves.is_nan());
+    let bach: BachReference = serde_json::from_value(json["bach"].clone()).unwrap();
+    assert_eq!(bach, BachReference::load_default().unwrap());
+    // Without the bass: three voices.
+    let mut three = held_chord();
+    three.tracks.pop();
+    let path = dir.join("three.mid");
+    gan_core::midi::write_midi_file(&path, &three).unwrap();
+    assert_fails_with(
+        &gan(&["check", path.to_str().unwrap()]),
+        &["three.mid", "expected 4 voices", "found 3 tracks"],
+    );
+}
+
+#[test]
+fn check_counts_bars_from_the_pickup() {
+    // BWV 103.6 starts with a quarter-note upbeat.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/chorales/bwv103.6.mid");
+    let out = gan(&["check", path.to_str().unwrap(), "--json", "--pickup", "4"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: VoiceLeading = serde_json::from_slice::<serde_json::Value>(&out.stdout)
+        .map(|json| serde_json::from_value(json["report"].clone()).unwrap())
+        .unwrap();
+    assert_eq!(report.pickup_steps, 4);
+    assert!(!report.findings.is_empty());
+    for finding in &report.findings {
+        let bar = if finding.step < 4 {
+            0
+        } else {
+            (finding.step - 4) / 16 + 1
+        };
+        assert_eq!(finding.at.bar, bar, "{finding}");
+    }
 }
 
 #[test]

@@ -114,7 +114,8 @@ pub enum MidiError {
     },
     /// A file read as a set of voices has the wrong number of melodic note tracks.
     #[error(
-        "expected {expected} voices (one melodic track each), found {found} tracks with notes"
+        "expected {expected} voices (one melodic track each), found {found} {} with notes",
+        tracks(*.found)
     )]
     Voices {
         /// The number of voices needed.
@@ -152,6 +153,15 @@ pub enum MidiError {
         /// What went wrong in it.
         source: Box<MidiError>,
     },
+}
+
+/// "track" or "tracks", for `n` of them.
+fn tracks(n: usize) -> &'static str {
+    if n == 1 {
+        "track"
+    } else {
+        "tracks"
+    }
 }
 
 impl MidiError {

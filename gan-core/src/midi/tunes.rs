@@ -50,18 +50,19 @@ impl Tune {
         Key::named(tonic, mode)
     }
 
-    /// The tune as one track named "Melody", at 4 steps per beat.
+    /// The tune as one track named "Melody", at 4 steps per beat (a pitch over 127 is left
+    /// out).
     pub fn to_multitrack(&self) -> Multitrack {
         let mut roll = Array2::zeros((self.steps(), N_PITCHES));
         let mut t = 0;
         for &(pitch, len) in self.notes {
-            if pitch != REST {
+            if pitch != REST && usize::from(pitch) < N_PITCHES {
                 let sounding = if len < 2 * STEPS_PER_BEAT {
-                    len - 1
+                    len.saturating_sub(1).max(1).min(len)
                 } else {
                     len
                 };
-                for step in t..t + sounding.max(1) {
+                for step in t..t + sounding {
                     roll[[step, usize::from(pitch)]] = VELOCITY;
                 }
             }
@@ -202,8 +203,12 @@ mod tests {
                 tune.name,
                 tune.bars()
             );
+            for &(pitch, len) in tune.notes {
+                assert!(len > 0 && pitch < 128, "{}: ({pitch}, {len})", tune.name);
+            }
             let roll = tune.to_multitrack();
             assert_eq!(roll.len(), tune.steps());
+            assert_eq!(roll.tracks[0].name, "Melody");
             let key = tune.key().expect("a key name");
             assert_eq!(Key::estimate(&roll.tracks), Some(key), "{}", tune.name);
             assert_eq!(key.to_string(), tune.key);
@@ -226,5 +231,15 @@ mod tests {
         // The rest after the first long D.
         assert!(line[28..32].iter().all(Option::is_none));
         assert_eq!(line[12..28], [Some(74); 16]);
+    }
+
+    #[test]
+    fn odd_notes_do_not_panic() {
+        let odd = Tune {
+            notes: &[(60, 0), (200, 4), (62, 1)],
+            ..TUNES[0]
+        };
+        let line = odd.to_multitrack().tracks[0].top_line();
+        assert_eq!(line, [None, None, None, None, Some(62)]);
     }
 }

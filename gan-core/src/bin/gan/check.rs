@@ -6,11 +6,13 @@ use gan_core::metrics::{BachReference, VoiceLeading};
 use gan_core::midi::read_voices_file;
 use gan_core::roll::{N_TRACKS, STEPS_PER_BEAT};
 
+use crate::input::with_file;
+
 /// Arguments of `gan check`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// A MIDI file with four voices: its melodic tracks with notes, soprano first (as
-    /// `gan compose` writes them).
+    /// `gan compose` writes them); empty tracks (e.g. a conductor track) are left out.
     file: PathBuf,
     /// Steps (16th notes) before the first barline, if the piece starts with an upbeat.
     #[arg(long, default_value_t = 0)]
@@ -18,31 +20,40 @@ pub struct Args {
     /// How many findings to list.
     #[arg(long, default_value_t = 40)]
     max_findings: usize,
-    /// Print one JSON object: {"file", "report", "bach"}.
+    /// Print one JSON object: {"file", "report", "bach"} (a rate with nothing to count is null).
     #[arg(long)]
     json: bool,
+}
+
+/// What `gan check --json` prints.
+#[derive(serde::Serialize)]
+struct JsonReport<'a> {
+    /// The file, as given.
+    file: String,
+    /// Its voice-leading report.
+    report: &'a VoiceLeading,
+    /// Bach's figures: the chorale count, the voice ranges and the mean rates.
+    bach: &'a BachReference,
 }
 
 /// Analyses the file and prints the report.
 pub fn run(args: Args) -> gan_core::Result<()> {
     let piece = read_voices_file(&args.file, STEPS_PER_BEAT, N_TRACKS)?;
     let bach = BachReference::load_default()?;
-    let report = VoiceLeading::analyse(&piece, args.pickup, &bach.ranges).map_err(|e| {
-        gan_core::Error::Input {
-            path: args.file.clone(),
-            source: Box::new(e.into()),
-        }
-    })?;
+    let report = VoiceLeading::analyse(&piece, args.pickup, &bach.ranges)
+        .map_err(|e| with_file(e.into(), &args.file))?;
     if args.json {
-        let json = serde_json::json!({
-            "file": args.file.display().to_string(),
-            "report": report,
-            "bach": bach,
-        });
-        crate::say!(
-            "{}",
-            serde_json::to_string_pretty(&json).unwrap_or_default()
-        );
+        let json = JsonReport {
+            file: args.file.display().to_string(),
+            report: &report,
+            bach: &bach,
+        };
+        // serde_json writes NaN (a rate whose denominator is zero) as null.
+        let text = serde_json::to_string_pretty(&json).map_err(|e| gan_core::Error::Io {
+            path: "<stdout>".into(),
+            source: e.into(),
+        })?;
+        crate::say!("{text}");
         return Ok(());
     }
     crate::say!(

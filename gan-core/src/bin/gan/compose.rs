@@ -4,6 +4,8 @@ use std::path::{Path, PathBuf};
 
 use gan_core::audio::{write_wav, SynthConfig};
 use gan_core::compose::{arrangements, ComposeOptions};
+
+use crate::input::with_file;
 use gan_core::metrics::BachReference;
 use gan_core::midi::{read_midi_file, write_midi_file, Melody};
 use gan_core::pretrained::TrainedModel;
@@ -127,12 +129,4 @@ fn numbered(path: &Path, i: usize, count: usize) -> PathBuf {
         .extension()
         .map_or(String::new(), |e| format!(".{}", e.to_string_lossy()));
     path.with_file_name(format!("{stem}-{}{ext}", i + 1))
-}
-
-/// Says which input file a composing error is about.
-fn with_file(err: gan_core::Error, path: &Path) -> gan_core::Error {
-    gan_core::Error::Input {
-        path: path.to_path_buf(),
-        source: Box::new(err),
-    }
 }

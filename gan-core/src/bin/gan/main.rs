@@ -4,6 +4,7 @@
 mod check;
 mod compose;
 mod dataset;
+mod input;
 mod metrics;
 mod render;
 mod train;

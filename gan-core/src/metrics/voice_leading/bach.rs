@@ -58,8 +58,10 @@ pub struct BachReference {
     /// Each rate's mean over the chorales (NaNs left out).
     pub rates: Rates,
     /// The smallest share of a chorale in which one of its lower voices sounds.
+    #[serde(deserialize_with = "super::null_nan::number")]
     pub lowest_lower_sounding: f64,
     /// The smallest in-key share of a chorale's lower voices.
+    #[serde(deserialize_with = "super::null_nan::number")]
     pub lowest_lower_in_key: f64,
 }
 

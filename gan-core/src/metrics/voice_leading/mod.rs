@@ -12,6 +12,7 @@
 mod bach;
 mod finding;
 mod lines;
+mod null_nan;
 mod rules;
 
 pub use bach::{BachReference, VoiceRanges, REFERENCE_FILE};
@@ -47,31 +48,42 @@ pub enum VoiceLeadingError {
 }
 
 /// Rates that compare pieces of any length; each names its denominator. A rate whose
-/// denominator is zero is NaN (`null` in JSON).
+/// denominator is zero is NaN (`null` in JSON, read back as NaN).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Rates {
     /// Consecutive fifths and octaves/unisons in similar motion, per 100 two-voice moves (all
     /// six pairs).
+    #[serde(deserialize_with = "null_nan::number")]
     pub parallel_per_100_moves: f64,
     /// The same by contrary motion, per 100 two-voice moves.
+    #[serde(deserialize_with = "null_nan::number")]
     pub contrary_per_100_moves: f64,
     /// Hidden fifths and octaves between soprano and bass, per 100 of their moves.
+    #[serde(deserialize_with = "null_nan::number")]
     pub hidden_per_100_outer_moves: f64,
     /// Share of (step, neighbour pair) where the lower voice sounds above the upper one.
+    #[serde(deserialize_with = "null_nan::number")]
     pub crossing_share: f64,
     /// Overlaps per 100 moves of a single voice.
+    #[serde(deserialize_with = "null_nan::number")]
     pub overlap_per_100_moves: f64,
     /// Share of steps where soprano–alto or alto–tenor are more than an octave apart.
+    #[serde(deserialize_with = "null_nan::number")]
     pub spacing_share: f64,
     /// Share of the notes (all voices) outside their voice's range.
+    #[serde(deserialize_with = "null_nan::number")]
     pub out_of_range_share: f64,
     /// Share of the piece (first onset to last release) in which each voice has a note.
+    #[serde(deserialize_with = "null_nan::four")]
     pub sounding: [f64; 4],
     /// Share of the lower voices' notes that last a single step.
+    #[serde(deserialize_with = "null_nan::number")]
     pub one_step_share: f64,
     /// Share of the upper voices' notes against the bass on beats 1 and 3 that are dissonant.
+    #[serde(deserialize_with = "null_nan::number")]
     pub strong_beat_dissonance_share: f64,
     /// Share of the lower voices' note duration whose pitch is in the melody's key.
+    #[serde(deserialize_with = "null_nan::number")]
     pub lower_in_key: f64,
     /// The number of two-voice moves (all six pairs), the first rates' denominator.
     pub two_voice_moves: usize,

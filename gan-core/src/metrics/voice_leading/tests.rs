@@ -283,3 +283,25 @@ fn bad_pieces_are_errors() {
         Err(VoiceLeadingError::Empty)
     ));
 }
+
+#[test]
+fn nan_rates_go_to_json_as_null_and_come_back_as_nan() {
+    // One held chord: no moves, so the move rates are NaN.
+    let report = analyse(&piece([
+        &[(72, 0, 16)],
+        &[(67, 0, 16)],
+        &[(64, 0, 16)],
+        &[(48, 0, 16)],
+    ]));
+    assert!(report.rates.parallel_per_100_moves.is_nan());
+    let json = serde_json::to_string(&report).unwrap();
+    assert!(json.contains("\"parallel_per_100_moves\":null"), "{json}");
+    let back: VoiceLeading = serde_json::from_str(&json).unwrap();
+    assert!(back.rates.parallel_per_100_moves.is_nan());
+    assert_eq!(back.rates.sounding, report.rates.sounding);
+    assert_eq!(back.findings, report.findings);
+    let mut rates = report.rates;
+    rates.sounding[2] = f64::NAN;
+    let back: Rates = serde_json::from_str(&serde_json::to_string(&rates).unwrap()).unwrap();
+    assert!(back.sounding[2].is_nan());
+}
