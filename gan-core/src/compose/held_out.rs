@@ -96,21 +96,12 @@ impl HeldOut {
     pub fn to_table(&self) -> String {
         use std::fmt::Write;
         let all = [&self.generated, &self.composed, &self.bach];
-        let means = all.map(|r| Rates::mean(r));
-        let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "{:<28} {:>9} {:>9} {:>9}",
-            "", "generator", "composed", "Bach"
-        );
-        let rows = means.map(|m| m.rows());
-        for (i, (name, _, unit)) in rows[0].iter().enumerate() {
-            let _ = writeln!(
-                out,
-                "{name:<28} {:>9.2} {:>9.2} {:>9.2}  {unit}",
-                rows[0][i].1, rows[1][i].1, rows[2][i].1
-            );
-        }
+        let [generated, composed, bach] = all.map(|r| Rates::mean(r));
+        let mut out = Rates::columns(&[
+            ("generator", &generated),
+            ("composed", &composed),
+            ("Bach", &bach),
+        ]);
         let lowest = |rates: &[Rates], f: fn(&Rates) -> f64| {
             100.0 * rates.iter().map(f).fold(f64::INFINITY, f64::min)
         };

@@ -131,20 +131,35 @@ impl Rates {
         )
     }
 
-    /// The rates as a table, one per line, beside `other`'s (say, Bach's) when given.
-    pub fn beside(&self, other: Option<&Rates>) -> String {
+    /// The rates of several pieces side by side, one rate per line, a column per
+    /// (heading, rates).
+    pub fn columns(columns: &[(&str, &Rates)]) -> String {
         use std::fmt::Write;
-        let mut out = String::new();
-        let head = if other.is_some() { "Bach" } else { "" };
-        let _ = writeln!(out, "{:<28} {:>9} {head:>9}", "", "this");
-        let others = other.map(|o| o.rows());
-        for (i, (name, value, unit)) in self.rows().into_iter().enumerate() {
-            let b = others
-                .as_ref()
-                .map_or(String::new(), |r| format!("{:9.2}", r[i].1));
-            let _ = writeln!(out, "{name:<28} {value:>9.2} {b:>9}  {unit}");
+        let mut out = format!("{:<28}", "");
+        for (head, _) in columns {
+            let _ = write!(out, " {head:>9}");
+        }
+        out.push('\n');
+        let rows: Vec<_> = columns.iter().map(|(_, r)| r.rows()).collect();
+        let Some(first) = rows.first() else {
+            return out;
+        };
+        for (i, (name, _, unit)) in first.iter().enumerate() {
+            let _ = write!(out, "{name:<28}");
+            for r in &rows {
+                let _ = write!(out, " {:>9.2}", r[i].1);
+            }
+            let _ = writeln!(out, "  {unit}");
         }
         out
+    }
+
+    /// The rates as a table, one per line, beside `other`'s (say, Bach's) when given.
+    pub fn beside(&self, other: Option<&Rates>) -> String {
+        match other {
+            Some(other) => Self::columns(&[("this", self), ("Bach", other)]),
+            None => Self::columns(&[("this", self)]),
+        }
     }
 
     /// The rates as a table, one per line.
