@@ -2,7 +2,13 @@
 //!
 //! evcxr shows a cell's value richly when its type has an `evcxr_display(&self)` method that
 //! prints `EVCXR_BEGIN_CONTENT <mime>`, the data, and `EVCXR_END_CONTENT`. A cell shows one
-//! block per MIME type, so use [`gallery`] to show several images from one cell.
+//! block per MIME type, so use [`gallery`] to show several images from one cell, and
+//! [`Text::and`] to show text above an image or a player.
+//!
+//! Text a cell must show goes through [`text`], not `println!`: evcxr_jupyter forwards printed
+//! lines from a separate thread, and on a busy machine a line can reach Jupyter after the cell
+//! has finished, where it is lost (evcxr issue #353). A displayed value is part of the cell's
+//! result and always arrives. `println!` stays right for progress while a cell runs.
 //!
 //! ```no_run
 //! # fn demo(roll: &gan_core::Multitrack) -> gan_core::Result<()> {
@@ -29,6 +35,21 @@ pub struct Html(pub String);
 /// WAV file bytes that evcxr shows as an audio player.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Audio(pub Vec<u8>);
+
+/// Plain text (a table, a summary) that evcxr shows as the cell's result, in a fixed-width font.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text(pub String);
+
+/// Something a notebook shows that can be part of an HTML block: text, an image, a player.
+pub trait ToHtml {
+    /// The HTML fragment that shows it.
+    fn to_html(&self) -> String;
+}
+
+/// Wraps text for display as the cell's result.
+pub fn text(text: impl Into<String>) -> Text {
+    Text(text.into())
+}
 
 /// Wraps PNG bytes (e.g. from [`crate::plot`]) for display.
 pub fn png(bytes: Vec<u8>) -> Png {
@@ -112,6 +133,33 @@ pub fn midi_download(file_name: &str, bytes: &[u8]) -> Html {
     download(file_name, "audio/midi", bytes)
 }
 
+impl Text {
+    /// The evcxr content block showing the text.
+    pub fn to_evcxr(&self) -> String {
+        evcxr_block("text/plain", &self.0)
+    }
+
+    /// Prints the content block; evcxr calls this to show the value.
+    pub fn evcxr_display(&self) {
+        print!("{}", self.to_evcxr());
+    }
+
+    /// The text followed by `shown` (an image, a player, a gallery), in one HTML block.
+    pub fn and(&self, shown: impl ToHtml) -> Html {
+        Html(format!("{}{}", self.to_html(), shown.to_html()))
+    }
+}
+
+impl ToHtml for Text {
+    /// A `<pre>` block, as Jupyter shows printed text.
+    fn to_html(&self) -> String {
+        format!(
+            "<pre style=\"margin:0 0 8px 0\">{}</pre>",
+            escape_html(&self.0)
+        )
+    }
+}
+
 impl Png {
     /// The evcxr content block showing the image.
     pub fn to_evcxr(&self) -> String {
@@ -122,10 +170,19 @@ impl Png {
     pub fn evcxr_display(&self) {
         print!("{}", self.to_evcxr());
     }
+}
 
+impl ToHtml for Png {
     /// An HTML `<img>` tag with the image inline.
-    pub fn to_html(&self) -> String {
+    fn to_html(&self) -> String {
         img_tag(&self.0, "")
+    }
+}
+
+impl ToHtml for Html {
+    /// The fragment itself.
+    fn to_html(&self) -> String {
+        self.0.clone()
     }
 }
 
@@ -141,15 +198,17 @@ impl Html {
     }
 }
 
-impl Audio {
+impl ToHtml for Audio {
     /// An HTML `<audio>` player with the WAV data inline.
-    pub fn to_html(&self) -> String {
+    fn to_html(&self) -> String {
         format!(
             "<audio controls src=\"{}\"></audio>",
             data_url("audio/wav", &self.0)
         )
     }
+}
 
+impl Audio {
     /// The evcxr content block showing the player.
     pub fn to_evcxr(&self) -> String {
         evcxr_block("text/html", &self.to_html())
@@ -237,6 +296,22 @@ mod tests {
         ] {
             assert_eq!(html.matches(delay).count(), 1, "{delay} in {html}");
         }
+    }
+
+    #[test]
+    fn text_is_plain_and_escaped_when_shown_with_an_image() {
+        let table = text("a < b\n1 & 2");
+        assert_eq!(
+            table.to_evcxr(),
+            "EVCXR_BEGIN_CONTENT text/plain\na < b\n1 & 2\nEVCXR_END_CONTENT\n"
+        );
+        let Html(both) = table.and(png(vec![5, 6]));
+        assert!(
+            both.starts_with("<pre style=\"margin:0 0 8px 0\">a &lt; b\n1 &amp; 2</pre><img src=")
+        );
+        assert_eq!(data_urls(&both), vec![vec![5, 6]]);
+        let Html(player) = text("t").and(audio(vec![1]));
+        assert!(player.contains("</pre><audio controls"));
     }
 
     #[test]
