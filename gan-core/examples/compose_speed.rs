@@ -6,7 +6,7 @@
 
 use std::time::Instant;
 
-use gan_core::compose::{compose, ComposeOptions};
+use gan_core::compose::ComposeOptions;
 use gan_core::metrics::Key;
 use gan_core::midi::read_midi_file;
 use gan_core::pretrained::TrainedModel;
@@ -32,11 +32,11 @@ fn main() -> gan_core::Result<()> {
     let melody = read_midi_file(&input, STEPS_PER_BEAT)?;
     let options = ComposeOptions::default();
     // One warm-up, then the median of 9.
-    let first = compose(&model.generator, &model.device, &melody, &options)?.remove(0);
+    let first = model.compose(&melody, &options)?.remove(0).score;
     let mut times: Vec<f64> = (0..9)
         .map(|_| {
             let start = Instant::now();
-            let out = compose(&model.generator, &model.device, &melody, &options);
+            let out = model.compose(&melody, &options);
             std::hint::black_box(out.expect("compose"));
             start.elapsed().as_secs_f64()
         })

@@ -7,7 +7,7 @@
 //! training data's reference metrics) and `samples/iter_<iteration>.mid` (what the generator
 //! made of the evaluation melodies during training, as a run directory keeps them).
 
-use crate::compose::{ComposeOptions, HeldOut};
+use crate::compose::{arrangements, Arrangement, ComposeError, ComposeOptions, HeldOut};
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -200,6 +200,16 @@ impl TrainedModel {
         let split = TrainData::from_dataset(data, &self.config)?;
         let eval = EvalSet::new(&split.eval, &self.config, DType::F32, &self.device)?;
         eval.evaluate(&self.generator, self.iteration())
+    }
+
+    /// Four-part arrangements of the melody in `input` by this model: [`arrangements`] with its
+    /// generator and device (what `gan compose`, the notebooks and the studio call).
+    pub fn compose(
+        &self,
+        input: &Multitrack,
+        options: &ComposeOptions,
+    ) -> std::result::Result<Vec<Arrangement>, ComposeError> {
+        arrangements(&self.generator, &self.device, input, options)
     }
 
     /// Each chorale held out from this model's training, composed from its soprano as

@@ -6,7 +6,7 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use gan_core::compose::{arrangements, compose, ComposeOptions};
+use gan_core::compose::ComposeOptions;
 use gan_core::metrics::{Key, KeyMode};
 use gan_core::midi::{read_midi_file, twinkle_twinkle, TUNES};
 use gan_core::pretrained::{default_dir, ModelSource, TrainedModel};
@@ -56,7 +56,12 @@ fn twinkle_gets_an_accompaniment_in_its_key() {
         samples: 4,
         ..ComposeOptions::default()
     };
-    let scores = compose(&model.generator, &model.device, &twinkle, &options).unwrap();
+    let scores = model
+        .compose(&twinkle, &options)
+        .unwrap()
+        .into_iter()
+        .map(|a| a.score)
+        .collect::<Vec<_>>();
     for (i, score) in scores.iter().enumerate() {
         assert_eq!(score.len(), twinkle.len());
         assert_eq!(
@@ -133,7 +138,7 @@ fn every_melody_gets_voice_leading_a_choir_could_sing() {
             samples: 2,
             ..ComposeOptions::default()
         };
-        for a in arrangements(&model.generator, &model.device, &melody, &options).unwrap() {
+        for a in model.compose(&melody, &options).unwrap() {
             assert_eq!(
                 a.score.tracks[0].top_line(),
                 melody.tracks[0].top_line(),
@@ -163,7 +168,7 @@ fn the_best_of_several_has_no_more_findings_than_the_first() {
         ..first
     };
     let weighted = |o: &ComposeOptions| {
-        arrangements(&model.generator, &model.device, &tune, o).unwrap()[0]
+        model.compose(&tune, o).unwrap()[0]
             .report()
             .unwrap()
             .weighted_findings()
@@ -173,6 +178,6 @@ fn the_best_of_several_has_no_more_findings_than_the_first() {
         best_of: 0,
         ..first
     };
-    let err = arrangements(&model.generator, &model.device, &tune, &none).unwrap_err();
+    let err = model.compose(&tune, &none).unwrap_err();
     assert!(err.to_string().contains("--best-of"), "{err}");
 }

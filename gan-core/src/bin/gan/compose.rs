@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use gan_core::audio::{write_wav, SynthConfig};
-use gan_core::compose::{arrangements, ComposeOptions};
+use gan_core::compose::ComposeOptions;
 
 use crate::input::with_file;
 use gan_core::metrics::BachReference;
@@ -64,7 +64,8 @@ pub fn run(args: Args) -> gan_core::Result<()> {
         repair: !args.no_repair,
         ..ComposeOptions::default()
     };
-    let all = arrangements(&model.generator, &model.device, &input, &options)
+    let all = model
+        .compose(&input, &options)
         .map_err(|e| with_file(e.into(), &args.melody))?;
     let bach = BachReference::load_default().ok();
     let out = args.out.unwrap_or_else(|| {
