@@ -7,6 +7,7 @@ mod dataset;
 mod input;
 mod metrics;
 mod render;
+mod studio;
 mod train;
 
 use std::process::ExitCode;
@@ -37,6 +38,8 @@ enum Command {
     Dataset(dataset::Args),
     /// Voice-leading report of a four-voice MIDI file, beside Bach's chorales.
     Check(check::Args),
+    /// Serve the studio: a web page to play, record or upload a melody and compose for it.
+    Studio(studio::Args),
 }
 
 /// Prints a line to stdout like `println!`, but a closed pipe (`gan ... | head`) ends the
@@ -71,6 +74,7 @@ fn main() -> ExitCode {
         Command::Render(args) => render::run(args),
         Command::Dataset(args) => dataset::run(args),
         Command::Check(args) => check::run(args),
+        Command::Studio(args) => studio::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
