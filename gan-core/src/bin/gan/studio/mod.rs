@@ -4,7 +4,7 @@
 //! binary; nothing is fetched from the network.
 //!
 //! The HTTP API the page uses (every error is a 4xx or 5xx with `{"error": "..."}`):
-//! - `GET /`, `/studio.js`, `/studio.css`: the page.
+//! - `GET /`, `/studio.js`, `/studio.css`, `/favicon.ico`: the page.
 //! - `GET /api/models`: the models on offer (`[{id, label}]`) and the default id.
 //! - `GET /api/melodies`: the sample melodies; `GET /api/melodies/{name}`: one as a MIDI file.
 //! - `POST /api/melody?pickup=P`: a MIDI body's melody as the studio reads it (notes, bars).
@@ -55,6 +55,7 @@ const TWINKLE: &str = "twinkle_twinkle";
 const INDEX_HTML: &str = include_str!("assets/index.html");
 const STUDIO_JS: &str = include_str!("assets/studio.js");
 const STUDIO_CSS: &str = include_str!("assets/studio.css");
+const FAVICON_SVG: &str = include_str!("assets/favicon.svg");
 
 /// Arguments of `gan studio`.
 #[derive(Debug, clap::Args)]
@@ -201,6 +202,10 @@ pub fn router(studio: Arc<Studio>) -> Router {
         .route(
             "/studio.css",
             get(|| async { asset("text/css; charset=utf-8", STUDIO_CSS) }),
+        )
+        .route(
+            "/favicon.ico",
+            get(|| async { asset("image/svg+xml", FAVICON_SVG) }),
         )
         .route("/api/models", get(list_models))
         .route("/api/melodies", get(list_melodies))

@@ -23,8 +23,10 @@ const state = {
 
 // ---------- messages ----------
 
-function showMessage(text, isError) {
-  const box = $('message');
+/// Shows `text` in the message box `id` ('message' under Generate, 'melody-message' under the
+/// melody); an empty text hides it.
+function showMessage(text, isError, id = 'message') {
+  const box = $(id);
   box.hidden = !text;
   box.textContent = text || '';
   box.classList.toggle('error', !!isError);
@@ -269,7 +271,7 @@ function stopRecording() {
   const notes = quantise(rec);
   if (notes.length === 0) {
     $('rec-status').textContent = '';
-    showMessage('Nothing was recorded: press Record, wait for the one-bar count-in, play some keys, then press Stop.', true);
+    showMessage('Nothing was recorded: press Record, wait for the one-bar count-in, play some keys, then press Stop.', true, 'melody-message');
     return;
   }
   const steps = Math.ceil(notes[notes.length - 1].end / STEPS_PER_BAR) * STEPS_PER_BAR;
@@ -277,6 +279,7 @@ function stopRecording() {
   $('rec-status').textContent = `recorded ${notes.length} notes, ${bars} bar${bars === 1 ? '' : 's'}`;
   $('pickup').value = 0;
   $('sample').value = '';
+  $('upload').value = '';
   setMelody(writeMidi(notes, steps, rec.bpm), `Your recording (${rec.bpm} bpm)`);
 }
 
@@ -340,7 +343,7 @@ async function setMelody(bytes, name) {
     $('melody-name').textContent = `${name}: not usable`;
     state.melodyPiece = {steps: 4 * STEPS_PER_BAR, voices: []};
     drawRoll($('melody-roll'), state.melodyPiece);
-    showMessage(`${name}: ${error}`, true);
+    showMessage(`${name}: ${error}`, true, 'melody-message');
     return;
   }
   const melody = await response.json();
@@ -350,16 +353,17 @@ async function setMelody(bytes, name) {
     `${melody.bars} bar${melody.bars === 1 ? '' : 's'}, ${notes} note${notes === 1 ? '' : 's'}, ${Math.round(melody.tempo_bpm)} bpm`;
   state.melodyPiece = {steps: melody.steps, pickup, voices: [{name: 'Melody', notes: melody.notes}]};
   drawRoll($('melody-roll'), state.melodyPiece);
-  showMessage('', false);
+  showMessage('', false, 'melody-message');
 }
 
 async function chooseSample(name) {
   if (!name) return;
+  $('rec-status').textContent = '';
   const info = state.samples.find((s) => s.name === name);
   $('pickup').value = info ? info.pickup_steps : 0;
   const response = await fetch(`/api/melodies/${encodeURIComponent(name)}`);
   if (!response.ok) {
-    showMessage(await errorText(response), true);
+    showMessage(await errorText(response), true, 'melody-message');
     return;
   }
   const bytes = new Uint8Array(await response.arrayBuffer());
@@ -369,8 +373,12 @@ async function chooseSample(name) {
 async function upload(file) {
   if (!file) return;
   $('sample').value = '';
+  $('rec-status').textContent = '';
   if (file.size === 0) {
-    showMessage(`${file.name}: the file is empty.`, true);
+    state.melody = null;
+    $('melody-name').textContent = `${file.name}: not usable`;
+    $('melody-facts').textContent = '';
+    showMessage(`${file.name}: the file is empty.`, true, 'melody-message');
     return;
   }
   const bytes = new Uint8Array(await file.arrayBuffer());
@@ -499,7 +507,7 @@ async function generate() {
     const result = await response.json();
     const seconds = ((performance.now() - started) / 1000).toFixed(2);
     showMessage(`${result.variations.length} variation${result.variations.length === 1 ? '' : 's'} of ${state.melody.name}, seed ${seed}, composed in ${seconds} s.`, false);
-    showResults(result, seed);
+    showResults(result, seed, state.melody.name);
   } catch (err) {
     showMessage(`The studio's server cannot be reached (${err.message}). Is "gan studio" still running?`, true);
   } finally {
@@ -507,7 +515,7 @@ async function generate() {
   }
 }
 
-function showResults(result, seed) {
+function showResults(result, seed, melodyName) {
   stopPlayback();
   const results = $('results');
   results.replaceChildren();
@@ -516,7 +524,7 @@ function showResults(result, seed) {
   result.variations.forEach((v, i) => {
     const card = template.content.firstElementChild.cloneNode(true);
     card.dataset.variation = v.id;
-    card.querySelector('h3').textContent = `Variation ${i + 1} (seed ${seed})`;
+    card.querySelector('h3').textContent = `Variation ${i + 1} of ${melodyName}, seed ${seed}`;
     const inKey = v.in_key === null ? 'n/a' : `${Math.round(100 * v.in_key)} %`;
     card.querySelector('.facts').innerHTML =
       `key <b>${result.key || 'none found'}</b> · alto, tenor, bass in key <b>${inKey}</b> · ` +
