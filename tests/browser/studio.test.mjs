@@ -174,6 +174,7 @@ test('a recorded melody is quantised and composed for', async () => {
 });
 
 test('Twinkle composes; the roll draws four voices; MIDI and WAV download', async () => {
+  await page.$eval('#tempo', (e) => { e.value = '100'; });
   await page.select('#sample', 'twinkle_twinkle');
   await page.waitForFunction(() => document.getElementById('melody-facts').textContent.includes('12 bars'), {timeout: 20_000});
   await page.$eval('#samples', (e) => { e.value = '2'; });
@@ -247,6 +248,9 @@ test('Twinkle composes; the roll draws four voices; MIDI and WAV download', asyn
   assert.ok(wav.size > 100_000, `a WAV of ${wav.size} bytes`);
   await page.evaluate(() => window.scrollTo(0, 0));
   await shot('3-twinkle-composed');
+  // the README's picture (docs/studio.png): the page down to the first variation
+  const first = await (await page.$('.variation')).boundingBox();
+  await page.screenshot({path: join(shots, 'studio.png'), clip: {x: 0, y: 0, width: 1280, height: Math.ceil(first.y + first.height + 12)}, captureBeyondViewport: true});
 });
 
 test('play, solo and stop', async () => {
