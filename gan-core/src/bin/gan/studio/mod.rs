@@ -279,7 +279,7 @@ pub enum ApiError {
     /// A voice index out of range.
     #[error("voice must be 0 (soprano) to 3 (bass), got {0}")]
     Voice(usize),
-    /// Rendering audio failed.
+    /// Rendering audio failed (e.g. the piece is too long to render).
     #[error(transparent)]
     Audio(#[from] AudioError),
     /// The voice-leading analysis failed.
@@ -304,15 +304,16 @@ impl ApiError {
             | ApiError::Samples(_)
             | ApiError::Pickup(_)
             | ApiError::Voice(_) => StatusCode::BAD_REQUEST,
-            ApiError::TooLong { .. } | ApiError::Compose(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::TooLong { .. } | ApiError::Compose(_) | ApiError::Audio(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             ApiError::UnknownModel(_)
             | ApiError::UnknownMelody(_)
             | ApiError::UnknownVariation(_)
             | ApiError::NotFound => StatusCode::NOT_FOUND,
-            ApiError::ModelLoad { .. }
-            | ApiError::Audio(_)
-            | ApiError::VoiceLeading(_)
-            | ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::ModelLoad { .. } | ApiError::VoiceLeading(_) | ApiError::Internal(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         }
     }
 }
@@ -572,7 +573,7 @@ fn variation_data(studio: &Studio, arrangement: Arrangement) -> Result<Variation
     let score = &arrangement.score;
     let in_key = arrangement
         .key
-        .map(|key| key.in_key_rate(&score.tracks[1..]))
+        .map(|key| key.in_key_rate(score.tracks.get(1..).unwrap_or_default()))
         .filter(|&(_, notes)| notes > 0)
         .map(|(rate, _)| rate);
     let midi = write_midi(score)?;
