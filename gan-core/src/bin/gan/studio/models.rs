@@ -25,6 +25,9 @@ pub struct ModelEntry {
     pub dir: PathBuf,
 }
 
+/// One model's place in the cache: empty until it has loaded.
+type Slot = Arc<Mutex<Option<Arc<TrainedModel>>>>;
+
 /// The models on offer, and the ones loaded so far.
 #[derive(Debug)]
 pub struct Catalog {
@@ -34,7 +37,7 @@ pub struct Catalog {
     runs_dir: PathBuf,
     /// Loaded models by directory, oldest first; one slot per directory so that a model is
     /// loaded once even when several requests ask for it at the same time.
-    loaded: Mutex<Vec<(PathBuf, Arc<Mutex<Option<Arc<TrainedModel>>>>)>>,
+    loaded: Mutex<Vec<(PathBuf, Slot)>>,
 }
 
 impl Catalog {
@@ -50,9 +53,14 @@ impl Catalog {
     /// Every model on offer, the default first (the runs directory is read anew each time, so
     /// new runs and checkpoints appear without a restart).
     pub fn list(&self) -> Vec<ModelEntry> {
+        let label = if self.default_dir == gan_core::pretrained::default_dir() {
+            format!("shipped model ({})", short(&self.default_dir))
+        } else {
+            format!("--model {}", self.default_dir.display())
+        };
         let mut out = vec![ModelEntry {
             id: DEFAULT_ID.to_string(),
-            label: format!("shipped model ({})", short(&self.default_dir)),
+            label,
             dir: self.default_dir.clone(),
         }];
         let Ok(read) = std::fs::read_dir(&self.runs_dir) else {

@@ -287,3 +287,79 @@ async fn the_page_and_the_lists_are_served() {
         (StatusCode::NOT_FOUND, "application/json")
     );
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn runs_and_checkpoints_are_offered_and_a_broken_one_answers_an_error() {
+    let runs = std::env::temp_dir().join(format!("gan-studio-runs-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&runs);
+    // an exported model (links to the shipped one's files), a run with one (broken)
+    // checkpoint, and a directory that is neither
+    let exported = runs.join("exported");
+    std::fs::create_dir_all(&exported).expect("a directory");
+    let pretrained = gan_core::pretrained::default_dir();
+    for file in ["generator.safetensors", "config.json", "log.json"] {
+        std::os::unix::fs::symlink(pretrained.join(file), exported.join(file)).expect("a link");
+    }
+    let checkpoint = runs.join("mine/checkpoints/iter_000050");
+    std::fs::create_dir_all(&checkpoint).expect("a directory");
+    std::fs::write(
+        checkpoint.join(gan_core::train::checkpoint::META_FILE),
+        b"{",
+    )
+    .expect("a file");
+    std::fs::create_dir_all(runs.join("nothing")).expect("a directory");
+    let app = router(Arc::new(Studio::new(pretrained, runs.clone())));
+    let send = |request: Request<Body>| {
+        let app = app.clone();
+        async move {
+            let response = app.oneshot(request).await.expect("an answer");
+            let status = response.status();
+            let body = to_bytes(response.into_body(), usize::MAX)
+                .await
+                .expect("a body");
+            (
+                status,
+                serde_json::from_slice::<Value>(&body).expect("JSON"),
+            )
+        }
+    };
+    let (status, models) = send(
+        Request::get("/api/models")
+            .body(Body::empty())
+            .expect("a request"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let ids: Vec<&str> = models["models"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|m| m["id"].as_str())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "default",
+            "runs/exported",
+            "runs/mine",
+            "runs/mine/iter_000050"
+        ]
+    );
+    let compose = |model: &str| {
+        Request::post(format!("/api/compose?model={model}"))
+            .body(Body::from(twinkle_midi()))
+            .expect("a request")
+    };
+    let (status, json) = send(compose("runs/exported")).await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    assert_eq!(json["model"], "runs/exported");
+    let (status, json) = send(compose("runs/mine")).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{json}");
+    let error = json["error"].as_str().expect("an error");
+    assert!(
+        error.contains("the model \"runs/mine\" could not be loaded"),
+        "{error}"
+    );
+    let _ = std::fs::remove_dir_all(&runs);
+}
