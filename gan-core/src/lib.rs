@@ -12,7 +12,8 @@
 //! - [`train`]: WGAN-GP training: losses, steps, the training loop, checkpoints and run logs;
 //! - [`compose`]: four-part accompaniment for any melody;
 //! - [`pretrained`]: the shipped pretrained generator, and which model the notebooks use;
-//! - [`settings`]: settings read from environment variables, for notebooks and runs.
+//! - [`settings`]: settings read from environment variables, for notebooks and runs;
+//! - [`notebook`]: every notebook's settings in one place, and the list of their variables.
 
 pub mod audio;
 pub mod compose;
@@ -22,6 +23,7 @@ pub mod error;
 pub mod metrics;
 pub mod midi;
 pub mod model;
+pub mod notebook;
 pub mod plot;
 pub mod pretrained;
 pub mod roll;

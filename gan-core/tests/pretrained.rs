@@ -181,3 +181,16 @@ fn the_best_of_several_has_no_more_findings_than_the_first() {
     let err = model.compose(&tune, &none).unwrap_err();
     assert!(err.to_string().contains("--best-of"), "{err}");
 }
+
+#[test]
+fn the_shipped_log_reads_as_a_healthy_run() {
+    use gan_core::train::Verdict;
+    let model = TrainedModel::load_default().unwrap();
+    let checkup = model.log.checkup();
+    println!("{checkup}");
+    for name in ["divergence", "critic's lead", "gradient penalty", "mode collapse"] {
+        let check = checkup.check(name).unwrap_or_else(|| panic!("no {name} check"));
+        assert_eq!(check.verdict, Verdict::Healthy, "{checkup}");
+    }
+    assert!(checkup.check("when to stop").is_some(), "{checkup}");
+}

@@ -31,7 +31,7 @@ fn copy_dir(from: &Path, to: &Path) {
 
 /// The error of resuming the run in `dir`, as text.
 fn resume_error(data: &Dataset, dir: &Path) -> String {
-    match Trainer::resume(data, dir) {
+    match Trainer::resume(data, dir, None) {
         Ok(_) => panic!("resuming {} should fail", dir.display()),
         Err(e) => e.to_string(),
     }
@@ -55,7 +55,7 @@ fn damaged_checkpoints_name_the_file() {
         .unwrap()
         .run(|_| {})
         .unwrap();
-    assert_eq!(Trainer::resume(&data, &good).unwrap().iteration(), 1);
+    assert_eq!(Trainer::resume(&data, &good, None).unwrap().iteration(), 1);
 
     // Each damage on its own copy of the run: (copy, file, damage).
     type Damage = (&'static str, &'static str, fn(&Path));
@@ -90,7 +90,7 @@ fn damaged_checkpoints_name_the_file() {
 
     // A directory with no checkpoint, and a checkpoint directory that does not exist.
     let empty = root.join("empty");
-    match Trainer::resume(&data, &empty) {
+    match Trainer::resume(&data, &empty, None) {
         Err(Error::Train(TrainError::NoCheckpoint { dir })) => assert_eq!(dir, empty),
         other => panic!("expected NoCheckpoint, got {:?}", other.err()),
     }

@@ -41,6 +41,11 @@ impl std::fmt::Debug for Gan {
 }
 
 impl Gan {
+    /// Both networks for `config` in f32 on the CPU, as the notebooks and training build them.
+    pub fn cpu(config: ModelConfig, seed: u64) -> Result<Self, ModelError> {
+        Self::new(config, seed, DType::F32, &Device::Cpu)
+    }
+
     /// Both networks for `config`, Glorot-uniform kernels and zero biases drawn from `seed`.
     pub fn new(
         config: ModelConfig,

@@ -38,6 +38,9 @@ struct Curve<'a> {
     smooth: Vec<(f64, f64)>,
 }
 
+/// The share of the iterations, from the first, whose values the y axis need not fit.
+const WARM_UP: f64 = 0.1;
+
 /// TensorBoard's smoothing: a debiased exponential moving average with weight `smoothing` on
 /// the past (0 = no smoothing). Non-finite values are passed through and do not enter the average.
 pub fn ema(values: &[f64], smoothing: f64) -> Vec<f64> {
@@ -57,7 +60,8 @@ pub fn ema(values: &[f64], smoothing: f64) -> Vec<f64> {
 }
 
 /// Draws each series' raw values faintly and its [`ema`] boldly, with a legend and the axes
-/// "iteration" and "loss", as PNG bytes.
+/// "iteration" and "loss", as PNG bytes. The y axis fits the values after the first tenth of
+/// the iterations: the warm-up's larger values run off the chart, and the caption says so.
 ///
 /// `smoothing` must be in [0, 1). Non-finite values are skipped; a series without finite
 /// values is left out, and it is an error ([`PlotError::Empty`]) if no series has any.
@@ -96,13 +100,23 @@ pub fn loss_curve_png(series: &[LossSeries], smoothing: f64) -> Result<Vec<u8>, 
     let Some(x_range) = span(points().map(|p| p.0)) else {
         return Err(PlotError::Empty("no loss series has a finite value".into()));
     };
-    let y_range = span(points().map(|p| p.1)).unwrap_or((0.0, 1.0));
-    let (x_range, y_range) = (padded(x_range, 0.0), padded(y_range, 0.05));
+    let full = span(points().map(|p| p.1)).unwrap_or((0.0, 1.0));
+    // The y axis fits the values after the warm-up (the first tenth of the iterations), whose
+    // swings would otherwise flatten the rest of training into a line.
+    let settled = x_range.0 + WARM_UP * (x_range.1 - x_range.0);
+    let after = span(points().filter(|p| p.0 >= settled).map(|p| p.1)).unwrap_or(full);
+    let clipped = after != full;
+    let (x_range, y_range) = (padded(x_range, 0.0), padded(after, 0.08));
+    let caption = if clipped {
+        "Training losses (the warm-up's larger swings run off the chart)"
+    } else {
+        "Training losses"
+    };
     render_png(SIZE.0, SIZE.1, |root| {
         root.fill(&WHITE)?;
         let mut chart = ChartBuilder::on(root)
             .margin(16)
-            .caption("Training losses", bold(22.0))
+            .caption(caption, bold(20.0))
             .x_label_area_size(48)
             .y_label_area_size(70)
             .build_cartesian_2d(x_range.0..x_range.1, y_range.0..y_range.1)?;

@@ -12,6 +12,8 @@ const CELL: (u32, u32) = (280, 190);
 const ROW_TITLES: u32 = 170;
 /// Height of the row of track names.
 const HEADER: u32 = 40;
+/// Where iteration 0 sits on the logarithmic iteration axis, which cannot show 0 itself.
+const ITERATION_ZERO_AT: f64 = 0.5;
 /// Colour of the reference (training data) line.
 const REFERENCE: RGBColor = RGBColor(60, 60, 60);
 
@@ -38,7 +40,8 @@ pub struct MetricsGrid {
 /// Draws a grid of small plots, as PNG bytes: rows are metrics (titled on the left), columns
 /// tracks (titled on top). Each cell shows the track's value per iteration as connected points
 /// and the training data's value as a dashed line; rows share their y range, all cells the
-/// iteration range.
+/// iteration range. The iteration axis is logarithmic, so that the dense early measurements
+/// and the sparse late ones both read (iteration 0 is drawn at ½, left of the tick 1).
 ///
 /// Non-finite values are skipped, so a metric without any finite value draws empty cells. A grid
 /// without tracks or metrics is an error ([`PlotError::Empty`]), as is a reference or point
@@ -54,8 +57,11 @@ pub fn metrics_grid_png(grid: &MetricsGrid) -> Result<Vec<u8>, PlotError> {
     let iterations = grid
         .metrics
         .iter()
-        .flat_map(|m| m.points.iter().map(|p| p.0 as f64));
-    let x_range = padded(span(iterations).unwrap_or((0.0, 1.0)), 0.04);
+        .flat_map(|m| m.points.iter().map(|p| log_x(p.0)));
+    let (lo, hi) = span(iterations).unwrap_or((ITERATION_ZERO_AT, 10.0));
+    // 4 % of the log width as margin on each side.
+    let margin = ((hi / lo).max(2.0)).powf(0.04);
+    let x_range = (lo / margin, hi * margin);
     let width = ROW_TITLES as u64 + n_tracks as u64 * CELL.0 as u64;
     let height = HEADER as u64 + grid.metrics.len() as u64 * CELL.1 as u64;
     let clamp = |x: u64| u32::try_from(x).unwrap_or(u32::MAX);
@@ -152,6 +158,24 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
+/// The position of `iteration` on the logarithmic axis.
+fn log_x(iteration: usize) -> f64 {
+    if iteration == 0 {
+        ITERATION_ZERO_AT
+    } else {
+        iteration as f64
+    }
+}
+
+/// The label of a tick of the logarithmic iteration axis.
+fn iteration_label(x: f64) -> String {
+    if x < 1.0 {
+        "0".to_string()
+    } else {
+        tick_label(x.round())
+    }
+}
+
 /// Draws track `k`'s values of `metric` and its reference line into one cell.
 fn draw_cell(
     cell: &Area<'_>,
@@ -165,7 +189,7 @@ fn draw_cell(
         .margin_right(12)
         .x_label_area_size(40)
         .y_label_area_size(56)
-        .build_cartesian_2d(x_range.0..x_range.1, y_range.0..y_range.1)?;
+        .build_cartesian_2d((x_range.0..x_range.1).log_scale(), y_range.0..y_range.1)?;
     chart
         .configure_mesh()
         .x_labels(4)
@@ -174,8 +198,8 @@ fn draw_cell(
         .bold_line_style(RGBColor(225, 225, 225))
         .label_style((FONT, 14))
         .axis_desc_style((FONT, 14))
-        .x_desc("iteration")
-        .x_label_formatter(&|x| tick_label(*x))
+        .x_desc("iteration (log scale)")
+        .x_label_formatter(&|x| iteration_label(*x))
         .y_label_formatter(&|y| tick_label(*y))
         .draw()?;
     let reference = metric.reference[k];
@@ -191,7 +215,7 @@ fn draw_cell(
     let mut points: Vec<(f64, f64)> = metric
         .points
         .iter()
-        .map(|(it, values)| (*it as f64, values[k]))
+        .map(|(it, values)| (log_x(*it), values[k]))
         .filter(|p| p.1.is_finite())
         .collect();
     points.sort_by(|a, b| a.0.total_cmp(&b.0));

@@ -153,29 +153,41 @@ impl Trainer {
             }
             .into());
         }
-        let gan = Gan::new(
-            config.model,
-            derive_seed(config.seed, SeedPurpose::Weights),
-            config.precision.dtype(),
-            &Device::Cpu,
-        )?;
         let log = RunLog {
             reference: Some(data.reference_metrics()?),
             ..RunLog::default()
         };
-        Self::assemble(WganGp::new(gan, config)?, data, run, log)
+        Self::assemble(WganGp::fresh(config)?, data, run, log)
+    }
+
+    /// The run in `run_dir`, whatever state it is in: its newest checkpoint resumed (as
+    /// [`Trainer::resume`], to `config.iterations` in all), or a new run with `config` when the
+    /// directory holds no checkpoint. Notebook 03 opens its run this way.
+    pub fn open(config: TrainConfig, data: &Dataset, run_dir: impl Into<PathBuf>) -> Result<Self> {
+        let run_dir = run_dir.into();
+        if RunDir::new(&run_dir).latest_checkpoint()?.is_some() {
+            Self::resume(data, run_dir, Some(config.iterations))
+        } else {
+            Self::new(config, data, run_dir)
+        }
     }
 
     /// Resumes the run in `run_dir` from its newest checkpoint, with the configuration saved in
-    /// it, on the data set's split that configuration describes.
-    pub fn resume(data: &Dataset, run_dir: impl Into<PathBuf>) -> Result<Self> {
+    /// it (training to `iterations` in all when given), on the data set's split that
+    /// configuration describes; an error naming the directory when it holds no checkpoint.
+    pub fn resume(
+        data: &Dataset,
+        run_dir: impl Into<PathBuf>,
+        iterations: Option<u64>,
+    ) -> Result<Self> {
         let run = RunDir::new(run_dir);
         let checkpoint = run
             .latest_checkpoint()?
             .ok_or_else(|| TrainError::NoCheckpoint {
                 dir: run.path().to_path_buf(),
             })?;
-        let config = checkpoint.config().clone();
+        let mut config = checkpoint.config().clone();
+        config.iterations = iterations.unwrap_or(config.iterations);
         let data = TrainData::from_dataset(data, &config)?;
         Self::restore(&checkpoint, config, data, run.path())
     }
@@ -221,6 +233,11 @@ impl Trainer {
             log,
             eval,
         })
+    }
+
+    /// The iteration this session started from: `Some` when it resumed a checkpoint.
+    pub fn resumed_from(&self) -> Option<u64> {
+        (self.session_first > 0).then_some(self.session_first)
     }
 
     /// The configuration.

@@ -3,6 +3,7 @@
 
 use candle_core::{DType, Tensor, Var};
 use candle_nn::VarMap;
+use ndarray::ArrayView4;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -50,6 +51,24 @@ pub struct WganGp {
 }
 
 impl WganGp {
+    /// Fresh networks for `config`, with the weights a run of that configuration starts from
+    /// (drawn from its seed), on the CPU.
+    pub fn fresh(config: TrainConfig) -> Result<Self, ModelError> {
+        let gan = Gan::new(
+            config.model,
+            derive_seed(config.seed, SeedPurpose::Weights),
+            config.precision.dtype(),
+            &candle_core::Device::Cpu,
+        )?;
+        Self::new(gan, config)
+    }
+
+    /// A batch of snippets in the lab's layout, `(batch, 32, 128, 4)`, as a tensor of these
+    /// networks' type and device, ready for [`WganGp::critic_step`].
+    pub fn batch(&self, snippets: ArrayView4<f32>) -> Result<Tensor, ModelError> {
+        crate::model::layout::batch_to_tensor(&snippets, self.gan.dtype(), self.gan.device())
+    }
+
     /// A trainer for `gan` with fresh Adam states, no iteration done, and noise seeded by
     /// `config.seed`; the widths and precision of `config` are set to the networks'.
     /// Training allocates and frees large buffers at every step: the process's allocator is set

@@ -5,15 +5,19 @@ use std::path::PathBuf;
 
 use gan_core::data::Dataset;
 use gan_core::pretrained::TrainedModel;
-use gan_core::train::{RunDir, TrainConfig, TrainData, TrainError, Trainer};
+use gan_core::train::{Preset, RunDir, TrainConfig, TrainError, Trainer};
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Arguments of `gan train`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// A JSON training configuration; missing fields take the lab's defaults.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "preset")]
     config: Option<PathBuf>,
+    /// The configuration to train with, when no --config is given: `lab` (the lab's networks,
+    /// hours) or `quick` (narrow networks, a few minutes on a laptop CPU).
+    #[arg(long, default_value_t = Preset::Lab)]
+    preset: Preset,
     /// The run directory: checkpoints, samples and logs go here.
     #[arg(long, default_value = "runs/train")]
     run: PathBuf,
@@ -28,21 +32,12 @@ pub struct Args {
 /// Trains, printing a progress bar and a line at every checkpoint.
 pub fn run(args: Args) -> gan_core::Result<()> {
     let data = Dataset::load_default()?;
-    let run = RunDir::new(&args.run);
     let mut trainer = if args.resume {
-        let checkpoint = run
-            .latest_checkpoint()?
-            .ok_or_else(|| TrainError::NoCheckpoint {
-                dir: args.run.clone(),
-            })?;
-        let mut config = checkpoint.config().clone();
-        config.iterations = args.iterations.unwrap_or(config.iterations);
-        let train_data = TrainData::from_dataset(&data, &config)?;
-        Trainer::restore(&checkpoint, config, train_data, &args.run)?
+        Trainer::resume(&data, &args.run, args.iterations)?
     } else {
         let mut config = match &args.config {
             Some(path) => TrainConfig::load(path)?,
-            None => TrainConfig::default(),
+            None => args.preset.config(),
         };
         config.iterations = args.iterations.unwrap_or(config.iterations);
         Trainer::new(config, &data, &args.run)?
