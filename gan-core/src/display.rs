@@ -88,6 +88,23 @@ pub fn gallery<C: AsRef<str>, B: AsRef<[u8]>>(images: &[(C, B)]) -> Html {
     ))
 }
 
+/// Several audio players with captions, side by side (wrapping), in one HTML block.
+pub fn players<C: AsRef<str>>(players: &[(C, Audio)]) -> Html {
+    let items: String = players
+        .iter()
+        .map(|(caption, audio)| {
+            format!(
+                "<figure style=\"margin:0\"><figcaption>{}</figcaption>{}</figure>",
+                escape_html(caption.as_ref()),
+                audio.to_html()
+            )
+        })
+        .collect();
+    Html(format!(
+        "<div style=\"display:flex;flex-wrap:wrap;gap:12px;margin-top:8px\">{items}</div>"
+    ))
+}
+
 /// Several PNG images with captions shown one after the other in a loop, `seconds_per_frame`
 /// each, in one HTML block: an animation in plain CSS (no script, so it plays in any notebook
 /// viewer); the frames are stacked in one place, each visible during its share of the cycle.
@@ -176,6 +193,13 @@ impl ToHtml for Png {
     /// An HTML `<img>` tag with the image inline.
     fn to_html(&self) -> String {
         img_tag(&self.0, "")
+    }
+}
+
+impl Html {
+    /// This block followed by `shown` (an image, a player, more HTML), in one HTML block.
+    pub fn and(&self, shown: impl ToHtml) -> Html {
+        Html(format!("{}{}", self.0, shown.to_html()))
     }
 }
 
@@ -312,6 +336,18 @@ mod tests {
         assert_eq!(data_urls(&both), vec![vec![5, 6]]);
         let Html(player) = text("t").and(audio(vec![1]));
         assert!(player.contains("</pre><audio controls"));
+    }
+
+    #[test]
+    fn players_caption_every_player_and_join_with_more_html() {
+        let row = players(&[("variation <1>", audio(vec![1])), ("2", audio(vec![2]))]);
+        assert_eq!(row.0.matches("<audio controls").count(), 2);
+        assert!(row
+            .0
+            .contains("<figcaption>variation &lt;1&gt;</figcaption>"));
+        let Html(both) = html("<p>x</p>").and(row);
+        assert!(both.starts_with("<p>x</p><div"));
+        assert_eq!(data_urls(&both), vec![vec![1], vec![2]]);
     }
 
     #[test]

@@ -555,4 +555,14 @@ fn compose_and_train_errors_are_clear() {
         &gan(&["train", "--config", bad_config.to_str().unwrap()]),
         &["bad.json"],
     );
+    assert_fails_with(
+        &gan(&[
+            "train",
+            "--preset",
+            "fast",
+            "--run",
+            empty_run.to_str().unwrap(),
+        ]),
+        &["unknown preset \"fast\"", "lab, quick"],
+    );
 }

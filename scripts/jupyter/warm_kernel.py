@@ -16,7 +16,7 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[2]
 CELLS = [
-    ':dep gan-core = { path = "../gan-core" }',
+    ':dep gan-core = { path = "../gan-core", default-features = false }',
     "let roll = gan_core::midi::twinkle_twinkle();\n"
     "let png = gan_core::display::png(gan_core::plot::pianoroll_png(&roll)?);\n"
     'println!("gan-core ready: {} steps, {} bytes of PNG", roll.len(), png.0.len());',
