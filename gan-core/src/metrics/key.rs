@@ -56,6 +56,12 @@ impl Key {
                 durations[usize::from(note.pitch % 12)] += (note.end - note.start) as f64;
             }
         }
+        Self::from_durations(&durations)
+    }
+
+    /// The best-fitting key of the time each pitch class sounds (index 0 = C); `None` when
+    /// nothing sounds, or all pitch classes sound equally long.
+    pub fn from_durations(durations: &[f64; 12]) -> Option<Key> {
         let mut best: Option<(f64, Key)> = None;
         for tonic in 0..12u8 {
             for (mode, profile) in [
@@ -64,7 +70,7 @@ impl Key {
             ] {
                 let rotated: [f64; 12] =
                     std::array::from_fn(|pc| profile[(pc + 12 - usize::from(tonic)) % 12]);
-                let r = correlation(&durations, &rotated)?;
+                let r = correlation(durations, &rotated)?;
                 if best.is_none_or(|(b, _)| r > b) {
                     best = Some((r, Key { tonic, mode }));
                 }

@@ -124,7 +124,7 @@ fn step_mask(step: &[f32], k: usize, tracks: usize) -> PitchMask {
 
 /// Checks a batch for the metrics: the lab layout, at least one sample and one track, and a
 /// whole, nonzero number of 16-step bars.
-fn check_metric_batch(batch: &ArrayView4<'_, f32>) -> Result<(), ShapeError> {
+pub(super) fn check_metric_batch(batch: &ArrayView4<'_, f32>) -> Result<(), ShapeError> {
     check_batch_shape(batch, None, None)?;
     let (samples, steps, _, tracks) = batch.dim();
     if samples == 0 || tracks == 0 || steps == 0 || steps % STEPS_PER_BAR != 0 {

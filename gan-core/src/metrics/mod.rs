@@ -20,8 +20,10 @@
 //! [`pitches_used`], [`pitch_classes_used`], [`pitch_range`]), the lab's pitch histogram
 //! ([`pitch_histogram_distance`]), tonality ([`in_scale_rate`]), and note-level texture
 //! ([`polyphonic_rate`], [`qualified_note_rate`]). Beside them, [`Key`] finds a piece's key and
-//! how many of its notes stay in it (the composer's check on its accompaniment).
+//! how many of its notes stay in it (the composer's check on its accompaniment), and [`AsLab`]
+//! computes three metrics as the lab's own code did, bugs included, for comparison.
 
+mod as_lab;
 mod bars;
 mod key;
 mod lab;
@@ -31,6 +33,7 @@ mod scale;
 mod set;
 pub mod voice_leading;
 
+pub use as_lab::{lab_beside_ours, uniform_noise, AsLab};
 pub use bars::{empty_bar_rate, pitch_classes_used, pitch_range, pitches_used};
 pub use key::{Key, KeyMode};
 pub use lab::pitch_histogram_distance;
@@ -38,7 +41,9 @@ pub use masks::{LOWEST_PITCH, METRIC_PITCHES, N_METRIC_PITCHES};
 pub use notes::{
     polyphonic_rate, qualified_note_rate, DEFAULT_MIN_NOTE_STEPS, DEFAULT_POLYPHONY_THRESHOLD,
 };
-pub use scale::{in_scale_rate, C_MAJOR_PITCH_CLASSES};
+pub use scale::{
+    in_key_beside_c_major, in_key_rate, in_scale_rate, snippet_keys, C_MAJOR_PITCH_CLASSES,
+};
 pub use set::{MetricOptions, MetricSet};
 pub use voice_leading::{BachReference, VoiceLeading};
 
