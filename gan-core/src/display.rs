@@ -256,7 +256,10 @@ fn data_url(mime: &str, bytes: &[u8]) -> String {
 
 /// An `<img>` tag with PNG bytes inline; `alt` must already be escaped.
 fn img_tag(png: &[u8], alt: &str) -> String {
-    format!("<img src=\"{}\" alt=\"{alt}\">", data_url("image/png", png))
+    format!(
+        "<img src=\"{}\" alt=\"{alt}\" style=\"max-width:100%;height:auto\">",
+        data_url("image/png", png)
+    )
 }
 
 /// Escapes text for use in HTML content and attribute values.

@@ -21,6 +21,7 @@ use crate::midi::read_midi_file;
 use crate::model::{Generator, ModelError};
 use crate::roll::{Multitrack, Track, STEPS_PER_BEAT, VOICE_NAMES};
 use crate::train::checkpoint::{checkpoint_name, parse_name};
+use crate::train::run_dir::concat_in_time;
 use crate::train::{
     Checkpoint, EvalSet, Evaluation, RunDir, RunLog, TrainConfig, TrainData, TrainError,
 };
@@ -200,6 +201,20 @@ impl TrainedModel {
         let split = TrainData::from_dataset(data, &self.config)?;
         let eval = EvalSet::new(&split.eval, &self.config, DType::F32, &self.device)?;
         eval.evaluate(&self.generator, self.iteration())
+    }
+
+    /// Slideshow frames of the samples written while it trained, each beside Bach's snippets of
+    /// the same evaluation melodies (held out from `data`), on one pitch range per voice:
+    /// [`training_frames_png`](crate::plot::training_frames_png), for
+    /// [`display::slideshow`](crate::display::slideshow).
+    pub fn training_frames(&self, data: &Dataset) -> Result<Vec<(String, Vec<u8>)>> {
+        let real = concat_in_time(TrainData::from_dataset(data, &self.config)?.eval.view())?;
+        let samples = self
+            .sample_iterations()?
+            .into_iter()
+            .map(|i| Ok((i, self.sample(i)?)))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(crate::plot::training_frames_png(&real, &samples)?)
     }
 
     /// Four-part arrangements of the melody in `input` by this model: [`arrangements`] with its

@@ -285,6 +285,9 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.update(TEST_SETTINGS)
     print("settings: " + ", ".join(f"{k}={v}" for k, v in TEST_SETTINGS.items()), flush=True)
     EXECUTED.mkdir(parents=True, exist_ok=True)
+    # The images the notebooks' markdown links to, so that the executed copies show them too.
+    if (NOTEBOOKS / "img").is_dir():
+        shutil.copytree(NOTEBOOKS / "img", EXECUTED / "img", dirs_exist_ok=True)
     if any(p.name == TRAINING_NOTEBOOK for p in paths):
         shutil.rmtree(TEST_SETTINGS["GAN_RUN_DIR"], ignore_errors=True)
     problems: list[Problem] = []

@@ -1,5 +1,5 @@
-//! Plots as PNG bytes: piano rolls, real-versus-generated sample grids, loss curves and metric
-//! grids.
+//! Plots as PNG bytes: piano rolls, real-versus-generated sample grids (and slideshow frames of
+//! them over training), loss curves and metric grids.
 //!
 //! Every function draws one composite image and returns it PNG-encoded, ready for a file or for
 //! [`display::png`](crate::display::png). Text uses the embedded DejaVu Sans font, so no system
@@ -11,12 +11,14 @@ mod metrics_grid;
 mod pianoroll;
 mod roll_panel;
 mod sample_grid;
+mod training_frames;
 
 pub use canvas::{pitch_name, track_color, MAX_PIXELS};
 pub use loss_curve::{ema, loss_curve_png, LossSeries};
 pub use metrics_grid::{metrics_grid_png, MetricSeries, MetricsGrid};
 pub use pianoroll::{pianoroll_array_png, pianoroll_findings_png, pianoroll_png};
 pub use sample_grid::sample_grid_png;
+pub use training_frames::{frame_ranges, training_frames_png};
 
 use crate::error::ShapeError;
 

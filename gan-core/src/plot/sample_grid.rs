@@ -4,7 +4,7 @@ use ndarray::{ArrayView4, Axis};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::canvas::{bold, render_png, track_rgb, Area, FONT};
+use super::canvas::{bold, pitch_name, render_png, track_rgb, Area, FONT};
 use super::roll_panel::{display_range, draw_panel, Panel};
 use super::PlotError;
 use crate::error::ShapeError;
@@ -26,7 +26,8 @@ const GAP: u32 = 28;
 /// (the generator's tanh outputs are thresholded at 0). They must agree in time steps and tracks
 /// but may hold different numbers of samples; the shorter block leaves its lower rows empty.
 /// Rows are samples (numbered from 1), columns tracks; each cell is a small piano roll, one
-/// pitch range per track shared by both blocks so they compare directly. Draw a handful of
+/// pitch range per track shared by both blocks so they compare directly, named with the track
+/// above the cells ("Alto (F#3–C5)", bottom to top). Draw a handful of
 /// samples at a time: the image grows by one row per sample.
 pub fn sample_grid_png(
     real: ArrayView4<f32>,
@@ -49,25 +50,37 @@ pub fn sample_grid_png(
             "both batches are empty (no samples or no time steps)".into(),
         ));
     }
-    let blocks = [
-        ("Real", to_rolls(real)?),
-        ("Generated", to_rolls(generated)?),
-    ];
+    let (real, generated) = (to_rolls(real)?, to_rolls(generated)?);
     let ranges: Vec<(u8, u8)> = (0..tracks)
         .map(|k| {
-            let all = blocks.iter().flat_map(|(_, rolls)| rolls.iter());
+            let all = real.iter().chain(&generated);
             display_range(all.map(|r| r.tracks[k].pitch_range()), 1, 12)
         })
         .collect();
-    let block_width = ROW_LABELS as u64 + tracks as u64 * CELL.0 as u64;
-    let width = 2 * block_width + GAP as u64;
+    grid_png(&[("Real", &real), ("Generated", &generated)], &ranges)
+}
+
+/// Draws `blocks` (a title and one roll per row each) side by side, track `k` of every cell in
+/// the pitch range `ranges[k]`; the image has a row for each roll of the longest block.
+pub(crate) fn grid_png(
+    blocks: &[(&str, &[Multitrack])],
+    ranges: &[(u8, u8)],
+) -> Result<Vec<u8>, PlotError> {
+    let rows = blocks
+        .iter()
+        .map(|(_, rolls)| rolls.len())
+        .max()
+        .unwrap_or(0);
+    let block_width = ROW_LABELS as u64 + ranges.len() as u64 * CELL.0 as u64;
+    let n = blocks.len() as u64;
+    let width = n * block_width + n.saturating_sub(1) * GAP as u64;
     let height = HEADER as u64 + rows as u64 * CELL.1 as u64 + 8;
     let (width, height) = (clamp_u32(width), clamp_u32(height));
     render_png(width, height, |root| {
         root.fill(&WHITE)?;
         for (b, (title, rolls)) in blocks.iter().enumerate() {
             let x0 = b as i32 * (block_width as i32 + GAP as i32);
-            draw_block(root, x0, title, rolls, &ranges)?;
+            draw_block(root, x0, title, rolls, ranges)?;
         }
         Ok(())
     })
@@ -96,10 +109,12 @@ fn draw_block(
         .first()
         .map(|r| r.tracks.iter().map(|t| t.name.clone()).collect());
     let names: Vec<String> = names.unwrap_or_else(|| vec![String::new(); ranges.len()]);
-    for (k, name) in names.iter().enumerate() {
+    for (k, (name, &(lo, hi))) in names.iter().zip(ranges).enumerate() {
+        // The track's name and its cells' pitch span, bottom to top.
+        let label = format!("{name} ({}–{})", pitch_name(lo), pitch_name(hi));
         let x = cells_x + k as i32 * cw + cw / 2;
         root.draw(&Text::new(
-            name.clone(),
+            label.trim_start().to_string(),
             (x, HEADER as i32 - 14),
             label_style.clone(),
         ))?;
@@ -112,11 +127,11 @@ fn draw_block(
             (x0 + ROW_LABELS as i32 / 2, y + ch / 2),
             label_style.clone(),
         ))?;
-        for (k, track) in roll.tracks.iter().enumerate() {
+        for (k, (track, &pitches)) in roll.tracks.iter().zip(ranges).enumerate() {
             let cell = root.clone().shrink((cells_x + k as i32 * cw, y), CELL);
             let panel = Panel {
                 title: None,
-                pitches: ranges[k],
+                pitches,
                 color: track_rgb(k),
                 steps_per_beat: roll.resolution,
                 labels: false,
