@@ -35,7 +35,7 @@ impl Preset {
         match self {
             Preset::Lab => TrainConfig::default(),
             Preset::Quick => TrainConfig {
-                iterations: 300,
+                iterations: 500,
                 batch_size: 16,
                 model: ModelConfig::new(16, 64),
                 metrics_dense_until: 20,
