@@ -18,7 +18,7 @@ use candle_nn::VarBuilder;
 use crate::data::Dataset;
 use crate::error::{io_error, Result};
 use crate::midi::read_midi_file;
-use crate::model::{Generator, ModelError};
+use crate::model::{Generator, InferenceGenerator, ModelError};
 use crate::roll::{Multitrack, Track, STEPS_PER_BEAT, VOICE_NAMES};
 use crate::train::checkpoint::{checkpoint_name, parse_name};
 use crate::train::run_dir::concat_in_time;
@@ -66,6 +66,9 @@ impl fmt::Display for ModelSource {
 pub struct TrainedModel {
     /// The generator, in f32.
     pub generator: Generator,
+    /// Its inference snapshot (BatchNorm folded, kernels prepared), built once at load: what
+    /// composing and evaluating run.
+    pub inference: InferenceGenerator,
     /// The device it runs on.
     pub device: Device,
     /// The configuration it was trained with.
@@ -119,8 +122,12 @@ impl TrainedModel {
         let vb = VarBuilder::from_tensors(weights, DType::F32, &device);
         let generator =
             Generator::new(vb, config.model).map_err(|e| bad(ModelError::from(e).to_string()))?;
+        let inference = generator
+            .for_inference()
+            .map_err(|e| bad(ModelError::from(e).to_string()))?;
         Ok(Self {
             generator,
+            inference,
             device,
             config,
             log,
@@ -140,6 +147,7 @@ impl TrainedModel {
         let gan = checkpoint.load_gan(&device)?;
         Ok(Self {
             generator: gan.generator().clone(),
+            inference: gan.generator().for_inference().map_err(ModelError::from)?,
             device,
             config: checkpoint.config().clone(),
             log: checkpoint.load_log()?,
@@ -200,7 +208,7 @@ impl TrainedModel {
     pub fn evaluate(&self, data: &Dataset) -> Result<Evaluation> {
         let split = TrainData::from_dataset(data, &self.config)?;
         let eval = EvalSet::new(&split.eval, &self.config, DType::F32, &self.device)?;
-        eval.evaluate(&self.generator, self.iteration())
+        eval.evaluate(&self.inference, self.iteration())
     }
 
     /// Slideshow frames of the samples written while it trained, each beside Bach's snippets of
@@ -224,7 +232,7 @@ impl TrainedModel {
         input: &Multitrack,
         options: &ComposeOptions,
     ) -> std::result::Result<Vec<Arrangement>, ComposeError> {
-        arrangements(&self.generator, &self.device, input, options)
+        arrangements(&self.inference, &self.device, input, options)
     }
 
     /// Each chorale held out from this model's training, composed from its soprano as
@@ -243,7 +251,7 @@ impl TrainedModel {
             .collect();
         ids.dedup();
         HeldOut::compose(
-            &self.generator,
+            &self.inference,
             &self.device,
             data,
             &ids,
@@ -429,6 +437,23 @@ mod tests {
             .to_scalar()
             .unwrap();
         assert!(diff < 1e-2, "f16 export changed the output by {diff}");
+
+        // Both load paths build the inference snapshot, and it computes the generator's
+        // inference forward (to f32 rounding: BatchNorm is folded into the weights).
+        use crate::model::Generate;
+        for model in [&own, &shipped] {
+            let forward = model.generator.forward(&c, &z, mode).unwrap();
+            let snapshot = model.inference.generate(&c, &z).unwrap();
+            let diff: f32 = (forward - snapshot)
+                .unwrap()
+                .abs()
+                .unwrap()
+                .max_all()
+                .unwrap()
+                .to_scalar()
+                .unwrap();
+            assert!(diff < 1e-5, "the snapshot differs from forward by {diff}");
+        }
 
         std::fs::remove_dir_all(&root).unwrap();
     }

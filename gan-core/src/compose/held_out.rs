@@ -8,7 +8,7 @@ use super::{arrangements, ComposeOptions};
 use crate::data::Dataset;
 use crate::metrics::voice_leading::{Rates, VoiceLeading, VoiceRanges};
 use crate::metrics::{Key, MetricSet};
-use crate::model::Generator;
+use crate::model::Generate;
 use crate::roll::{Multitrack, Track, SNIPPET_STEPS};
 
 /// The voice leading of held-out chorales composed from their soprano, one entry per chorale.
@@ -34,7 +34,7 @@ impl HeldOut {
     /// Composes the soprano of each chorale `ids` of `data` with `options` (each chorale's own
     /// pickup) and analyses the results beside Bach's.
     pub fn compose(
-        generator: &Generator,
+        generator: &impl Generate,
         device: &Device,
         data: &Dataset,
         ids: &[&str],

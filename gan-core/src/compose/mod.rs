@@ -33,7 +33,7 @@ use crate::metrics::Key;
 use crate::midi::{bottom_line, melody, skyline, Melody};
 use crate::model::layout::{batch_to_tensor, tensor_to_batch};
 use crate::model::noise::sample_z;
-use crate::model::{Generator, Mode, ModelError};
+use crate::model::{Generate, ModelError};
 use crate::roll::{Multitrack, Track, STEPS_PER_BEAT, VOICE_NAMES};
 
 /// What can go wrong composing.
@@ -124,7 +124,7 @@ impl Default for ComposeOptions {
 /// generator on `device`, e.g. [`TrainedModel`](crate::pretrained::TrainedModel)'s or
 /// [`Gan::generator`](crate::model::Gan::generator)).
 pub fn compose(
-    generator: &Generator,
+    generator: &impl Generate,
     device: &Device,
     input: &Multitrack,
     options: &ComposeOptions,
@@ -135,7 +135,7 @@ pub fn compose(
 
 /// [`compose`], with each score's key, its voices before the repair and the repairs made.
 pub fn arrangements(
-    generator: &Generator,
+    generator: &impl Generate,
     device: &Device,
     input: &Multitrack,
     options: &ComposeOptions,
@@ -196,7 +196,7 @@ pub fn arrangements(
 
 /// Runs the generator in inference mode over the windows, in chunks to bound memory.
 fn generate(
-    generator: &Generator,
+    generator: &impl Generate,
     c: &Tensor,
     z: &Tensor,
 ) -> Result<ndarray::Array4<f32>, ModelError> {
@@ -205,11 +205,7 @@ fn generate(
     let mut parts = Vec::new();
     for start in (0..n).step_by(CHUNK) {
         let len = CHUNK.min(n - start);
-        let y = generator.forward(
-            &c.narrow(0, start, len)?,
-            &z.narrow(0, start, len)?,
-            Mode::Infer,
-        )?;
+        let y = generator.generate(&c.narrow(0, start, len)?, &z.narrow(0, start, len)?)?;
         parts.push(y);
     }
     tensor_to_batch(&Tensor::cat(&parts, 0)?)

@@ -176,7 +176,7 @@ impl Generator {
             .collect::<Result<Vec<_>>>()?;
         let out = self.out.conv();
         Ok(InferenceGenerator {
-            latent: self.config.latent,
+            config: self.config,
             down,
             up,
             out: FrozenUp::new(&out.weight().detach(), out.bias().copy()?)?,
@@ -328,12 +328,44 @@ impl FrozenUp {
     }
 }
 
+/// What composing and evaluating need of a generator: its widths, and tracks for melodies with
+/// BatchNorm's moving statistics. [`InferenceGenerator`], the fast snapshot, is what a trained
+/// model uses; [`Generator`] itself serves while it trains.
+pub trait Generate {
+    /// The widths it was built with.
+    fn config(&self) -> &ModelConfig;
+
+    /// Tracks (B, 4, 32, 128) in (-1, 1) for the condition `c` (B, 1, 32, 128) and latent `z`
+    /// (B, latent, 2, 8), in inference mode.
+    fn generate(&self, c: &Tensor, z: &Tensor) -> Result<Tensor>;
+}
+
+impl Generate for Generator {
+    fn config(&self) -> &ModelConfig {
+        &self.config
+    }
+
+    fn generate(&self, c: &Tensor, z: &Tensor) -> Result<Tensor> {
+        self.forward(c, z, Mode::Infer)
+    }
+}
+
+impl Generate for InferenceGenerator {
+    fn config(&self) -> &ModelConfig {
+        &self.config
+    }
+
+    fn generate(&self, c: &Tensor, z: &Tensor) -> Result<Tensor> {
+        self.forward(c, z)
+    }
+}
+
 /// The generator prepared for inference by [`Generator::for_inference`]: the same function as
 /// [`Generator::forward`] in [`Mode::Infer`], with each up block's convolution, BatchNorm and
 /// ReLU in one op and no autograd graph.
 #[derive(Debug, Clone)]
 pub struct InferenceGenerator {
-    latent: usize,
+    config: ModelConfig,
     down: Vec<FrozenDown>,
     up: Vec<FrozenUp>,
     out: FrozenUp,
@@ -343,7 +375,7 @@ impl InferenceGenerator {
     /// Generates tracks (B, 4, 32, 128) in (-1, 1) from the condition `c` (B, 1, 32, 128) and
     /// latent `z` (B, latent, 2, 8).
     pub fn forward(&self, c: &Tensor, z: &Tensor) -> Result<Tensor> {
-        check_inputs(c, z, self.latent)?;
+        check_inputs(c, z, self.config.latent)?;
         let mut skips = Vec::with_capacity(self.down.len());
         let mut x = c.detach().transpose(0, 1)?.contiguous()?;
         for block in &self.down {

@@ -26,7 +26,7 @@ pub use config::ModelConfig;
 pub use critic::{Critic, InputGradient};
 pub use device::{DeviceError, DeviceSpec};
 pub use gan::Gan;
-pub use generator::{Generator, InferenceGenerator};
+pub use generator::{Generate, Generator, InferenceGenerator};
 pub use layers::Mode;
 pub use summary::{LayerSummary, Summary};
 

@@ -13,7 +13,7 @@ use crate::error::Result;
 use crate::metrics::MetricSet;
 use crate::model::layout::{batch_to_tensor, tensor_to_batch};
 use crate::model::noise::sample_z;
-use crate::model::{Generator, Mode, ModelError};
+use crate::model::{Generate, ModelError};
 
 /// The generator's outputs on the evaluation melodies, and their metrics.
 #[derive(Debug, Clone)]
@@ -59,9 +59,9 @@ impl EvalSet {
     }
 
     /// What `generator` makes of the melodies (labelled as after `iteration` iterations).
-    pub fn evaluate(&self, generator: &Generator, iteration: u64) -> Result<Evaluation> {
+    pub fn evaluate(&self, generator: &impl Generate, iteration: u64) -> Result<Evaluation> {
         let fake = generator
-            .forward(&self.condition, &self.z, Mode::Infer)
+            .generate(&self.condition, &self.z)
             .map_err(ModelError::from)?;
         let generated = tensor_to_batch(&fake)?;
         let metrics = MetricSet::compute(generated.view())?;
