@@ -47,6 +47,7 @@ pub const VARIABLES: &[Variable] = &[
     var("GAN_FILTERS", "the preset's", "the networks' base width (the lab: 64)"),
     var("GAN_LATENT", "the preset's", "channels of the generator's noise (the lab: 512)"),
     var("GAN_SNIPPET_MODE", "per_chorale", "which snippets to cut: `per_chorale` (the lab's) or `windows`"),
+    var("GAN_DEVICE", "cpu", "where notebook 03 trains: `cpu`, or `cuda:N` in a build with the `cuda` feature"),
     var("GAN_TRANSPOSE", "0", "augmentation: each snippet moved by up to this many semitones"),
     var("GAN_METRICS_EVERY", "the preset's", "record the generator's metrics every this many iterations"),
     var("GAN_SAMPLE_EVERY", "the preset's", "write sample MIDI, WAV and piano rolls every this many iterations"),

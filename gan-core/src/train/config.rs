@@ -10,7 +10,7 @@ use super::error::TrainError;
 use super::preset::Preset;
 use crate::data::SnippetMode;
 use crate::error::{io_error, write_atomic, Result};
-use crate::model::ModelConfig;
+use crate::model::{DeviceSpec, ModelConfig};
 use crate::settings::from_env;
 
 /// The floating-point type the networks train in.
@@ -67,6 +67,11 @@ pub struct TrainConfig {
     pub model: ModelConfig,
     /// The floating-point type of the networks.
     pub precision: Precision,
+    /// Where the networks train: `"cpu"` (the default), `"cuda"` or `"cuda:N"` (a build with the
+    /// `cuda` feature; otherwise training stops with [`DeviceError::CudaNotBuilt`]).
+    ///
+    /// [`DeviceError::CudaNotBuilt`]: crate::model::DeviceError::CudaNotBuilt
+    pub device: DeviceSpec,
     /// Which snippets to cut from the chorales (the lab: one per chorale).
     pub snippet_mode: SnippetMode,
     /// Augmentation: each training snippet is moved by a random number of semitones in
@@ -107,6 +112,7 @@ impl Default for TrainConfig {
             seed: 0,
             model: ModelConfig::default(),
             precision: Precision::F32,
+            device: DeviceSpec::Cpu,
             snippet_mode: SnippetMode::PerChorale,
             transpose: 0,
             eval_fraction: 0.1,
@@ -196,7 +202,7 @@ impl TrainConfig {
     /// The configuration the notebooks train with: the preset named by `GAN_PRESET` (default
     /// `quick`), with each field that one of the variables below sets overridden: `GAN_ITERATIONS`,
     /// `GAN_BATCH_SIZE`, `GAN_CRITIC_STEPS`, `GAN_GP_WEIGHT`, `GAN_GENERATOR_LR`, `GAN_CRITIC_LR`,
-    /// `GAN_SEED`, `GAN_FILTERS`, `GAN_LATENT`, `GAN_SNIPPET_MODE`, `GAN_TRANSPOSE`,
+    /// `GAN_SEED`, `GAN_FILTERS`, `GAN_LATENT`, `GAN_SNIPPET_MODE`, `GAN_DEVICE`, `GAN_TRANSPOSE`,
     /// `GAN_METRICS_EVERY`, `GAN_SAMPLE_EVERY`, `GAN_CHECKPOINT_EVERY`.
     pub fn from_env() -> Result<Self> {
         let base = from_env("GAN_PRESET", Preset::Quick)?.config();
@@ -213,6 +219,7 @@ impl TrainConfig {
                 from_env("GAN_LATENT", base.model.latent)?,
             ),
             snippet_mode: from_env("GAN_SNIPPET_MODE", base.snippet_mode)?,
+            device: from_env("GAN_DEVICE", base.device)?,
             transpose: from_env("GAN_TRANSPOSE", base.transpose)?,
             metrics_every: from_env("GAN_METRICS_EVERY", base.metrics_every)?,
             sample_every: from_env("GAN_SAMPLE_EVERY", base.sample_every)?,

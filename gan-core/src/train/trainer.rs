@@ -4,8 +4,6 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use candle_core::Device;
-
 use super::checkpoint::{prune_checkpoints, Checkpoint};
 use super::config::TrainConfig;
 use super::data::TrainData;
@@ -203,7 +201,8 @@ impl Trainer {
         run_dir: impl Into<PathBuf>,
     ) -> Result<Self> {
         config.validate()?;
-        let wgan = checkpoint.load_wgan(config, &Device::Cpu)?;
+        let device = config.device.device().map_err(ModelError::from)?;
+        let wgan = checkpoint.load_wgan(config, &device)?;
         let log = checkpoint.load_log()?;
         Self::assemble(wgan, data, RunDir::new(run_dir), log)
     }

@@ -52,13 +52,13 @@ pub struct WganGp {
 
 impl WganGp {
     /// Fresh networks for `config`, with the weights a run of that configuration starts from
-    /// (drawn from its seed), on the CPU.
+    /// (drawn from its seed), on its device.
     pub fn fresh(config: TrainConfig) -> Result<Self, ModelError> {
         let gan = Gan::new(
             config.model,
             derive_seed(config.seed, SeedPurpose::Weights),
             config.precision.dtype(),
-            &candle_core::Device::Cpu,
+            &config.device.device()?,
         )?;
         Self::new(gan, config)
     }
@@ -302,6 +302,28 @@ mod tests {
             .collect();
         out.sort_by(|a, b| a.0.cmp(&b.0));
         out
+    }
+
+    #[cfg(not(feature = "cuda"))]
+    #[test]
+    fn a_cuda_device_in_a_build_without_cuda_is_a_clear_error() {
+        let config = TrainConfig {
+            device: crate::model::DeviceSpec::Cuda(0),
+            model: ModelConfig::new(2, 3),
+            ..TrainConfig::default()
+        };
+        let err = WganGp::fresh(config).err().expect("no CUDA in this build");
+        let message = err.to_string();
+        assert!(
+            message.contains("cuda:0") && message.contains("--features cuda"),
+            "{message}"
+        );
+        // The CPU, named in the configuration, trains.
+        let cpu = TrainConfig {
+            model: ModelConfig::new(2, 3),
+            ..TrainConfig::default()
+        };
+        assert!(WganGp::fresh(cpu).is_ok());
     }
 
     #[test]
