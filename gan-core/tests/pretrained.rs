@@ -188,8 +188,15 @@ fn the_shipped_log_reads_as_a_healthy_run() {
     let model = TrainedModel::load_default().unwrap();
     let checkup = model.log.checkup();
     println!("{checkup}");
-    for name in ["divergence", "critic's lead", "gradient penalty", "mode collapse"] {
-        let check = checkup.check(name).unwrap_or_else(|| panic!("no {name} check"));
+    for name in [
+        "divergence",
+        "critic's lead",
+        "gradient penalty",
+        "mode collapse",
+    ] {
+        let check = checkup
+            .check(name)
+            .unwrap_or_else(|| panic!("no {name} check"));
         assert_eq!(check.verdict, Verdict::Healthy, "{checkup}");
     }
     assert!(checkup.check("when to stop").is_some(), "{checkup}");
