@@ -7,7 +7,7 @@ The output is a list with one entry per file, in argument order:
   {"file": FILE, "instruments": [{"name", "program", "is_drum",
                                    "notes": [{"pitch", "start", "end", "velocity"}, ...]}]}
 Notes are sorted by start time, then pitch; times are in seconds.
-Used by gan-core/tests/midi_pretty_midi.rs to check our MIDI writer against pretty_midi.
+Used by gan-core/tests/integration/midi_pretty_midi.rs to check our MIDI writer against pretty_midi.
 """
 
 import json

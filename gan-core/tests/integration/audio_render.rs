@@ -1,13 +1,11 @@
 //! Rendering rolls with the built-in synthesizer: pitch, length, silence, clicks and clipping.
 
-mod support;
-
 use gan_core::audio::{render_samples, wav_bytes, write_wav, AudioError, SynthConfig};
 use gan_core::roll::{Multitrack, Track};
 
 /// A track of `steps` steps with the given (pitch, start, end, velocity) notes.
 fn track(steps: usize, notes: &[(usize, usize, usize, u8)]) -> Track {
-    Track::new("voice", 0, support::roll(steps, notes))
+    Track::new("voice", 0, crate::support::roll(steps, notes))
 }
 
 fn roll_of(tracks: Vec<Track>) -> Multitrack {

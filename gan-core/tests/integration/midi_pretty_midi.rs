@@ -3,8 +3,6 @@
 //! Runs `scripts/check_pretty_midi.py` with the Python at `$GAN_PYTHON`, else the repository's
 //! `.venv/bin/python`; `bash scripts/setup_python.sh` creates that environment.
 
-mod support;
-
 use std::path::{Path, PathBuf};
 
 use gan_core::midi::write_midi_file;
@@ -127,7 +125,7 @@ fn pretty_midi_reads_the_notes_we_wrote() {
         write_midi_file(file, &piece.multitrack()).unwrap();
     }
 
-    let report: Value = support::pretty_midi_report(&files);
+    let report: Value = crate::support::pretty_midi_report(&files);
 
     for (k, piece) in pieces.iter().enumerate() {
         let step_seconds = 60.0 / piece.tempo_bpm / piece.resolution as f64;

@@ -1,8 +1,6 @@
 //! The shipped pretrained model (data/pretrained): it loads, it composes music in the melody's
 //! key, `gan compose` with no flags uses it, and pretty_midi reads what it writes.
 
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -105,7 +103,7 @@ fn gan_compose_with_no_flags_writes_midi_and_wav_that_pretty_midi_reads() {
     assert!(seconds >= score.duration_seconds(), "{seconds} s of audio");
 
     // pretty_midi reads four instruments, the first with exactly the melody's notes.
-    let report = support::pretty_midi_report(std::slice::from_ref(&midi));
+    let report = crate::support::pretty_midi_report(std::slice::from_ref(&midi));
     let instruments = report[0]["instruments"].as_array().unwrap();
     assert_eq!(instruments.len(), 4);
     let mut melody_notes = twinkle_twinkle().tracks[0].notes();
