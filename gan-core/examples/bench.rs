@@ -294,7 +294,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let text = serde_json::to_string_pretty(&Value::Object(r))?;
     println!("{text}");
     if let Some(path) = &a.json {
-        gan_core::error::write_atomic(path, text.as_bytes())?;
+        gan_core::files::write_atomic(path, text.as_bytes())?;
     }
     Ok(())
 }

@@ -167,7 +167,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     ];
     for (name, bytes) in pngs {
         let path = dir.join(name);
-        gan_core::error::write_atomic(&path, &bytes)?;
+        gan_core::files::write_atomic(&path, &bytes)?;
         println!("wrote {}", path.display());
     }
     Ok(())

@@ -28,7 +28,7 @@ fn main() -> gan_core::Result<()> {
     write_wav(&wav, &chorale.roll, &SynthConfig::default())?;
     let png = format!("{out}/{}-snippet.png", chorale.entry.id);
     let image = pianoroll_array_png(snippets.rolls.index_axis(ndarray::Axis(0), 0))?;
-    gan_core::error::write_atomic(&png, &image)?;
+    gan_core::files::write_atomic(&png, &image)?;
     println!(
         "wrote {wav} ({:.1} s) and {png}",
         chorale.roll.duration_seconds()

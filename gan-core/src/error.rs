@@ -1,14 +1,17 @@
-//! The crate's typed errors: one enum per concern, gathered in [`Error`].
+//! The crate-wide error, [`Error`], at the top of the crate: each module's own error (one per
+//! concern, in that module) converts into it. The modules' errors are re-exported here.
 
 use std::path::PathBuf;
 
 pub use crate::audio::AudioError;
 pub use crate::compose::ComposeError;
 pub use crate::data::DataError;
+pub use crate::files::FileError;
 pub use crate::metrics::voice_leading::VoiceLeadingError;
 pub use crate::midi::MidiError;
 pub use crate::model::ModelError;
 pub use crate::plot::PlotError;
+pub use crate::roll::ShapeError;
 pub use crate::settings::SettingError;
 pub use crate::train::TrainError;
 
@@ -63,58 +66,20 @@ pub enum Error {
     },
 }
 
+impl From<FileError> for Error {
+    fn from(err: FileError) -> Self {
+        Error::Io {
+            path: err.path,
+            source: err.source,
+        }
+    }
+}
+
 impl From<ComposeError> for Error {
     fn from(err: ComposeError) -> Self {
         Error::Compose(Box::new(err))
     }
 }
 
-/// An array whose shape is not the one expected.
-#[derive(Debug, thiserror::Error)]
-#[error("wrong array shape for {what}: expected {expected}, got {got:?}")]
-pub struct ShapeError {
-    /// What the array is for, e.g. "piano-roll batch".
-    pub what: &'static str,
-    /// The expected shape, in words, e.g. "(N, 32, 128, 4)".
-    pub expected: String,
-    /// The shape that was given.
-    pub got: Vec<usize>,
-}
-
 /// Shorthand for results with the crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
-
-/// Attaches a path to an I/O error.
-pub(crate) fn io_error(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
-    let path = path.into();
-    move |source| Error::Io { path, source }
-}
-
-/// Writes `bytes` to `path` atomically: a temporary file beside it, then a rename.
-pub fn write_atomic(path: impl AsRef<std::path::Path>, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
-    let path = path.as_ref();
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    std::fs::create_dir_all(dir).map_err(io_error(dir))?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
-    let write = || -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    };
-    write().map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        Error::Io {
-            path: path.to_path_buf(),
-            source: e,
-        }
-    })
-}

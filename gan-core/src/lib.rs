@@ -13,6 +13,8 @@
 //! - [`compose`]: four-part accompaniment for any melody;
 //! - [`pretrained`]: the shipped pretrained generator, and which model the notebooks use;
 //! - [`settings`]: settings read from environment variables, for notebooks and runs;
+//! - [`files`]: errors that name the file, and atomic writes;
+//! - [`error`]: the crate-wide [`Error`], which every module's own error converts into;
 //! - [`notebook`]: every notebook's settings in one place, and the list of their variables.
 
 pub mod audio;
@@ -20,6 +22,7 @@ pub mod compose;
 pub mod data;
 pub mod display;
 pub mod error;
+pub mod files;
 pub mod metrics;
 pub mod midi;
 pub mod model;

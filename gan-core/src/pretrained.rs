@@ -16,7 +16,8 @@ use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
 
 use crate::data::Dataset;
-use crate::error::{io_error, Result};
+use crate::error::Result;
+use crate::files::io_error;
 use crate::midi::read_midi_file;
 use crate::model::{Generator, InferenceGenerator, ModelError};
 use crate::roll::{Multitrack, Track, STEPS_PER_BEAT, VOICE_NAMES};
@@ -298,7 +299,7 @@ impl TrainedModel {
                 target.sample_files(iteration).midi,
             );
             let bytes = std::fs::read(&from).map_err(io_error(&from))?;
-            crate::error::write_atomic(&to, &bytes)?;
+            crate::files::write_atomic(&to, &bytes)?;
         }
         Ok(())
     }

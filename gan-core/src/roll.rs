@@ -4,8 +4,17 @@
 
 use ndarray::{s, Array2, Array3, Array4, ArrayView3, ArrayView4, Axis};
 
-use crate::error::ShapeError;
-
+/// An array whose shape is not the one expected.
+#[derive(Debug, thiserror::Error)]
+#[error("wrong array shape for {what}: expected {expected}, got {got:?}")]
+pub struct ShapeError {
+    /// What the array is for, e.g. "piano-roll batch".
+    pub what: &'static str,
+    /// The expected shape, in words, e.g. "(N, 32, 128, 4)".
+    pub expected: String,
+    /// The shape that was given.
+    pub got: Vec<usize>,
+}
 /// Number of MIDI pitches, the roll's pitch axis.
 pub const N_PITCHES: usize = 128;
 /// Number of voices in a chorale: soprano, alto, tenor and bass.

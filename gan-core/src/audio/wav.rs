@@ -40,7 +40,7 @@ pub fn write_wav(
     config: &SynthConfig,
 ) -> crate::Result<()> {
     let bytes = wav_bytes(roll, config)?;
-    crate::error::write_atomic(path, &bytes)
+    Ok(crate::files::write_atomic(path, &bytes)?)
 }
 
 /// Time steps per beat used to render a MIDI file: fine enough for triplets and 32nd notes.

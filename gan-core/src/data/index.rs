@@ -5,7 +5,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::DataError;
-use crate::error::{io_error, Result};
+use crate::error::Result;
+use crate::files::io_error;
 
 /// The index's file name in the data directory.
 pub const INDEX_FILE: &str = "index.json";

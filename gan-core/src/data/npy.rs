@@ -6,7 +6,8 @@ use ndarray::Array4;
 use ndarray_npy::{ReadNpyError, ReadNpyExt, WriteNpyExt};
 
 use super::DataError;
-use crate::error::{io_error, write_atomic, Result};
+use crate::error::Result;
+use crate::files::{io_error, write_atomic};
 use crate::roll::check_batch_shape;
 
 /// Writes a (N, T, 128, tracks) f32 array to `path` as `.npy`, atomically.
@@ -18,7 +19,7 @@ pub fn save_npy(path: impl AsRef<Path>, rolls: &Array4<f32>) -> Result<()> {
         path: path.to_path_buf(),
         reason: e.to_string(),
     })?;
-    write_atomic(path, &bytes)
+    Ok(write_atomic(path, &bytes)?)
 }
 
 /// Reads a `.npy` file holding a 4-D float32 array of piano rolls (N, T, 128, tracks).

@@ -19,7 +19,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::masks::{check_metric_batch, LOWEST_PITCH, N_METRIC_PITCHES};
 use super::scale::C_MAJOR_PITCH_CLASSES;
-use crate::error::ShapeError;
+use crate::roll::ShapeError;
 use crate::roll::STEPS_PER_BAR;
 
 /// The lab's three buggy metrics of one batch, one value per track.

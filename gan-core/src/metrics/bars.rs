@@ -5,7 +5,7 @@ use ndarray::ArrayView4;
 
 use super::masks::{pitch_classes, PitchMasks, TrackMasks};
 use super::{mean, ratio};
-use crate::error::ShapeError;
+use crate::roll::ShapeError;
 
 /// The fraction of bars in which the track plays no note, per track.
 ///

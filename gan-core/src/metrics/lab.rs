@@ -3,7 +3,7 @@
 use ndarray::ArrayView4;
 
 use super::masks::{PitchMasks, TrackMasks, N_METRIC_PITCHES};
-use crate::error::ShapeError;
+use crate::roll::ShapeError;
 
 /// The lab's pitch-histogram distance: how far the mean per-bar pitch histogram is from all ones.
 ///

@@ -6,7 +6,7 @@ use std::ops::Range;
 
 use ndarray::ArrayView4;
 
-use crate::error::ShapeError;
+use crate::roll::ShapeError;
 use crate::roll::{check_batch_shape, N_PITCHES, STEPS_PER_BAR};
 
 /// The MIDI pitches the metrics consider, as in the lab: C1 (24) up to B7 (107).

@@ -5,7 +5,7 @@ use ndarray::ArrayView4;
 
 use super::masks::{PitchMasks, TrackMasks};
 use super::ratio;
-use crate::error::ShapeError;
+use crate::roll::ShapeError;
 
 /// The default [`polyphonic_rate`] threshold: a step is polyphonic with 2 or more pitches on.
 ///

@@ -7,7 +7,7 @@ use super::masks::{
     check_metric_batch, PitchMask, PitchMasks, TrackMasks, METRIC_PITCHES, N_METRIC_PITCHES,
 };
 use super::ratio;
-use crate::error::ShapeError;
+use crate::roll::ShapeError;
 
 /// The pitch classes of C major, {C, D, E, F, G, A, B} = {0, 2, 4, 5, 7, 9, 11}, as a 12-bit set.
 pub const C_MAJOR_PITCH_CLASSES: u16 = 0b1010_1011_0101;

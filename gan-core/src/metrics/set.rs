@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use super::masks::PitchMasks;
 use super::notes::{DEFAULT_MIN_NOTE_STEPS, DEFAULT_POLYPHONY_THRESHOLD};
 use super::{bars, lab, notes, scale};
-use crate::error::ShapeError;
 use crate::roll::track_name;
+use crate::roll::ShapeError;
 
 /// The tunable parameters of [`MetricSet::compute_with`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

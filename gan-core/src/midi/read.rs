@@ -28,7 +28,7 @@ use midly::{Format, Fps, MetaMessage, MidiMessage, Timing, TrackEventKind};
 use ndarray::{s, Array2};
 
 use super::MidiError;
-use crate::error::io_error;
+use crate::files::io_error;
 use crate::roll::{Multitrack, Track, N_PITCHES};
 
 /// The largest MIDI file read, in bytes (16 MiB).

@@ -15,7 +15,7 @@ use midly::{Format, Header, MetaMessage, MidiMessage, Smf, Timing, TrackEvent, T
 
 use super::read::{DRUM_CHANNEL, MAX_STEPS};
 use super::MidiError;
-use crate::error::write_atomic;
+use crate::files::write_atomic;
 use crate::roll::{Multitrack, Track};
 
 /// Ticks per quarter note in written files (a multiple of 4, 3 and 5).
@@ -64,7 +64,7 @@ pub fn write_midi(multitrack: &Multitrack) -> Result<Vec<u8>, MidiError> {
 pub fn write_midi_file(path: impl AsRef<Path>, multitrack: &Multitrack) -> crate::Result<()> {
     let path = path.as_ref();
     let bytes = write_midi(multitrack).map_err(|e| e.in_file(path))?;
-    write_atomic(path, &bytes)
+    Ok(write_atomic(path, &bytes)?)
 }
 
 /// The conductor track: tempo and a 4/4 time signature.

@@ -20,7 +20,7 @@ pub use pianoroll::{pianoroll_array_png, pianoroll_findings_png, pianoroll_png};
 pub use sample_grid::sample_grid_png;
 pub use training_frames::{frame_ranges, training_frames_png};
 
-use crate::error::ShapeError;
+use crate::roll::ShapeError;
 
 /// What can go wrong drawing a plot.
 #[derive(Debug, thiserror::Error)]

@@ -7,7 +7,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::canvas::{bold, pitch_name, render_png, track_rgb, Area, FONT};
 use super::roll_panel::{display_range, draw_panel, Panel};
 use super::PlotError;
-use crate::error::ShapeError;
+use crate::roll::ShapeError;
 use crate::roll::{check_batch_shape, Multitrack, DEFAULT_TEMPO_BPM, STEPS_PER_BEAT};
 
 /// Size of one sample's cell in pixels.

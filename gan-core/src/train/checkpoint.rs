@@ -25,7 +25,8 @@ use super::config::TrainConfig;
 use super::error::TrainError;
 use super::log::RunLog;
 use super::wgan::WganGp;
-use crate::error::{io_error, write_atomic, Result};
+use crate::error::Result;
+use crate::files::{io_error, write_atomic};
 use crate::model::Gan;
 
 /// The version of the checkpoint layout this build writes and reads.
@@ -87,7 +88,7 @@ pub fn list_checkpoints(checkpoints_dir: impl AsRef<Path>) -> Result<Vec<(u64, P
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(io_error(dir)(e)),
+        Err(e) => return Err(io_error(dir)(e).into()),
     };
     let mut out = Vec::new();
     for entry in entries {

@@ -9,7 +9,8 @@ use super::adam::AdamParams;
 use super::error::TrainError;
 use super::preset::Preset;
 use crate::data::SnippetMode;
-use crate::error::{io_error, write_atomic, Result};
+use crate::error::Result;
+use crate::files::{io_error, write_atomic};
 use crate::model::{DeviceSpec, ModelConfig};
 use crate::settings::from_env;
 
@@ -246,7 +247,7 @@ impl TrainConfig {
 
     /// Writes the configuration as pretty JSON, atomically.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        write_atomic(path, self.to_json().as_bytes())
+        Ok(write_atomic(path, self.to_json().as_bytes())?)
     }
 
     /// The configuration as pretty JSON.

@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use super::error::TrainError;
 use super::wgan::CriticStats;
-use crate::error::{io_error, write_atomic, Result};
+use crate::error::Result;
+use crate::files::{io_error, write_atomic};
 use crate::metrics::MetricSet;
 use crate::plot::{LossSeries, MetricSeries, MetricsGrid};
 
@@ -148,7 +149,7 @@ impl RunLog {
             path: path.to_path_buf(),
             reason: e.to_string(),
         })?;
-        write_atomic(path, text.as_bytes())
+        Ok(write_atomic(path, text.as_bytes())?)
     }
 }
 

@@ -18,7 +18,8 @@ use super::checkpoint::{checkpoint_name, list_checkpoints, Checkpoint};
 use super::config::TrainConfig;
 use super::log::RunLog;
 use crate::audio::{write_wav, SynthConfig};
-use crate::error::{write_atomic, Result};
+use crate::error::Result;
+use crate::files::write_atomic;
 use crate::midi::write_midi_file;
 use crate::plot::sample_grid_png;
 use crate::roll::{check_batch_shape, Multitrack, DEFAULT_TEMPO_BPM, STEPS_PER_BEAT};
@@ -122,7 +123,7 @@ pub fn concat_in_time(batch: ArrayView4<f32>) -> Result<Multitrack> {
     let (n, t, p, k) = batch.dim();
     let long = batch
         .to_shape((n * t, p, k))
-        .map_err(|_| crate::error::ShapeError {
+        .map_err(|_| crate::roll::ShapeError {
             what: "piano-roll batch",
             expected: "(N, time, 128, tracks)".into(),
             got: vec![n, t, p, k],

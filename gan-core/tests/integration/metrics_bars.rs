@@ -1,8 +1,8 @@
 //! Bar metrics on hand-built rolls: empty bars, pitches, pitch classes and range per bar.
 
+use crate::support::{assert_close, note, silent};
 use gan_core::metrics::{empty_bar_rate, pitch_classes_used, pitch_range, pitches_used};
 use ndarray::Array4;
-use crate::support::{assert_close, note, silent};
 
 const NAN: f64 = f64::NAN;
 

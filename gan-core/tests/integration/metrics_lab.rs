@@ -1,7 +1,7 @@
 //! The lab's metrics on hand-built rolls: pitch-histogram distance and in-scale rate.
 
-use gan_core::metrics::{in_scale_rate, pitch_histogram_distance, N_METRIC_PITCHES};
 use crate::support::{assert_close, note, silent};
+use gan_core::metrics::{in_scale_rate, pitch_histogram_distance, N_METRIC_PITCHES};
 
 #[test]
 fn pitch_histogram_distance_by_hand() {

@@ -1,8 +1,8 @@
 //! Note-level metrics on hand-built rolls: polyphonic rate and qualified-note rate.
 
+use crate::support::{assert_close, note, silent};
 use gan_core::metrics::{polyphonic_rate, qualified_note_rate, DEFAULT_MIN_NOTE_STEPS};
 use ndarray::Array4;
-use crate::support::{assert_close, note, silent};
 
 /// One bar, two tracks. Track 0: C4 (60) steps 0-6, E4 (64) steps 4-6, G4 (67) step 6, and B0
 /// (23, out of range) steps 0-3. Pitch counts per step: 1,1,1,1,2,2,3, then 9 silent steps.

@@ -1,8 +1,8 @@
 //! `MetricSet`: agreement with the single metrics, fixed names and order, table, JSON with NaN.
 
+use crate::support::{assert_close, note, silent};
 use gan_core::metrics::{self, MetricOptions, MetricSet};
 use ndarray::{s, Array4};
-use crate::support::{assert_close, note, silent};
 
 /// Two samples of two bars, four tracks: a soprano line with a held note across the bar line, an
 /// alto with a two-pitch chord and short notes, a tenor with only out-of-range notes, a silent bass.

@@ -1,8 +1,8 @@
 //! Melody extraction: the skyline of a two-voice track, track selection, and the automatic pick.
 
+use crate::support::roll;
 use gan_core::midi::{melody, skyline, Melody, MidiError};
 use gan_core::roll::{Multitrack, Track};
-use crate::support::roll;
 
 /// Melody notes: C4 D4 E4, a rest at steps 6-7, then F4 G4 (two steps each).
 const TUNE: [(usize, usize, usize, u8); 5] = [

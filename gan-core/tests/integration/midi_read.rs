@@ -1,10 +1,10 @@
 //! Reading hand-built MIDI bytes: formats, timing, pairing, the grid, and every kind of bad input.
 
+use crate::support::roll;
 use gan_core::error::Error;
 use gan_core::midi::{
     melody, read_midi, read_midi_file, Melody, MidiError, MAX_FILE_BYTES, MAX_STEPS, MAX_TRACKS,
 };
-use crate::support::roll;
 
 /// A MIDI variable-length quantity.
 fn vlq(mut value: u32) -> Vec<u8> {

@@ -1,12 +1,12 @@
 //! Writing multitracks as MIDI: the file layout, round trips through our reader, and refusals.
 
+use crate::support::roll;
 use gan_core::error::Error;
 use gan_core::midi::{
     read_midi, read_midi_file, read_voices_file, write_midi, write_midi_file, MidiError,
 };
 use gan_core::roll::{Multitrack, Track};
 use midly::{Format, MetaMessage, Smf, Timing, TrackEventKind};
-use crate::support::roll;
 
 /// Four voices at 4 steps per beat: notes touch the last step, a pitch repeats after one silent
 /// step, a velocity changes under a held pitch, and two voices share a pitch.

@@ -96,7 +96,7 @@ pub fn run(args: Args) -> gan_core::Result<()> {
         write_wav(&wav, score, &SynthConfig::default())?;
         if args.png {
             let png = midi.with_extension("png");
-            gan_core::error::write_atomic(&png, &gan_core::plot::pianoroll_png(score)?)?;
+            gan_core::files::write_atomic(&png, &gan_core::plot::pianoroll_png(score)?)?;
             crate::say!("wrote {}", png.display());
         }
         crate::say!(

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use gan_core::data::{save_npy, Dataset, SnippetMode};
-use gan_core::error::write_atomic;
+use gan_core::files::write_atomic;
 use gan_core::metrics::voice_leading::REFERENCE_FILE;
 use gan_core::metrics::BachReference;
 
