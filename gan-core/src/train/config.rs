@@ -7,12 +7,10 @@ use serde::{Deserialize, Serialize};
 
 use super::adam::AdamParams;
 use super::error::TrainError;
-use super::preset::Preset;
 use crate::data::SnippetMode;
 use crate::error::Result;
 use crate::files::{io_error, write_atomic};
 use crate::model::{DeviceSpec, ModelConfig};
-use crate::settings::from_env;
 
 /// The floating-point type the networks train in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -198,37 +196,6 @@ impl TrainConfig {
     pub fn checkpoints_at(&self, iteration: u64) -> bool {
         iteration > 0
             && (iteration == self.iterations || is_multiple(iteration, self.checkpoint_every))
-    }
-
-    /// The configuration the notebooks train with: the preset named by `GAN_PRESET` (default
-    /// `quick`), with each field that one of the variables below sets overridden: `GAN_ITERATIONS`,
-    /// `GAN_BATCH_SIZE`, `GAN_CRITIC_STEPS`, `GAN_GP_WEIGHT`, `GAN_GENERATOR_LR`, `GAN_CRITIC_LR`,
-    /// `GAN_SEED`, `GAN_FILTERS`, `GAN_LATENT`, `GAN_SNIPPET_MODE`, `GAN_DEVICE`, `GAN_TRANSPOSE`,
-    /// `GAN_METRICS_EVERY`, `GAN_SAMPLE_EVERY`, `GAN_CHECKPOINT_EVERY`.
-    pub fn from_env() -> Result<Self> {
-        let base = from_env("GAN_PRESET", Preset::Quick)?.config();
-        let config = Self {
-            iterations: from_env("GAN_ITERATIONS", base.iterations)?,
-            batch_size: from_env("GAN_BATCH_SIZE", base.batch_size)?,
-            critic_steps: from_env("GAN_CRITIC_STEPS", base.critic_steps)?,
-            gp_weight: from_env("GAN_GP_WEIGHT", base.gp_weight)?,
-            generator_lr: from_env("GAN_GENERATOR_LR", base.generator_lr)?,
-            critic_lr: from_env("GAN_CRITIC_LR", base.critic_lr)?,
-            seed: from_env("GAN_SEED", base.seed)?,
-            model: ModelConfig::new(
-                from_env("GAN_FILTERS", base.model.filters)?,
-                from_env("GAN_LATENT", base.model.latent)?,
-            ),
-            snippet_mode: from_env("GAN_SNIPPET_MODE", base.snippet_mode)?,
-            device: from_env("GAN_DEVICE", base.device)?,
-            transpose: from_env("GAN_TRANSPOSE", base.transpose)?,
-            metrics_every: from_env("GAN_METRICS_EVERY", base.metrics_every)?,
-            sample_every: from_env("GAN_SAMPLE_EVERY", base.sample_every)?,
-            checkpoint_every: from_env("GAN_CHECKPOINT_EVERY", base.checkpoint_every)?,
-            ..base
-        };
-        config.validate()?;
-        Ok(config)
     }
 
     /// Reads a configuration from a JSON file; missing fields take their defaults, unknown ones

@@ -13,10 +13,11 @@ use rayon::prelude::*;
 
 use candle_core::{CpuStorage, CustomOp2, CustomOp3, Layout, Result, Shape, Tensor};
 
-use super::activation::{activation_grad, Activation};
+use super::activation::activation_grad;
 use super::elem::{check_lengths, cpu_run, with_scratch, Elem, Kernel, ELEMENTWISE_TASK};
 use super::gemm::{matmul_into, View};
 use super::im2col::{batch_chunks, col2im_add, im2col_into, ConvGeometry, RowOrder};
+use super::kinds::Activation;
 use super::parts::{assemble, map_parts, output_parts, sum, SUM_PARTS};
 use super::reference;
 use super::winograd;

@@ -9,8 +9,9 @@
 use candle_core::{CpuStorage, CustomOp1, CustomOp2, CustomOp3, Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
 
-use super::activation::{activation_grad, Activation};
+use super::activation::activation_grad;
 use super::elem::{check_lengths, cpu_run, Elem, Kernel};
+use super::kinds::Activation;
 use super::reference;
 
 /// Per-channel mean and biased variance (no backward pass): x (C, …) → (2, C).

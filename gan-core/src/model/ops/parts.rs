@@ -14,8 +14,8 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
-use super::activation::Activation;
 use super::elem::{Elem, ELEMENTWISE_TASK};
+use super::kinds::Activation;
 
 /// Parts for results that are summed (weight gradients): always two, so that the summation
 /// order, and with it every bit of the result, does not depend on the number of threads.

@@ -6,8 +6,8 @@
 
 use candle_core::{Result, Tensor};
 
-use super::activation::Activation;
 use super::im2col::ConvGeometry;
+use super::kinds::Activation;
 
 /// `act` applied to `x`; LeakyReLU and ReLU multiply by their slopes (held constant), so the
 /// gradient at exactly 0 is the negative slope, as in PyTorch and TensorFlow.

@@ -20,10 +20,11 @@ use rayon::prelude::*;
 mod narrow;
 mod pairs;
 
-use super::activation::{activation_grad, Activation};
+use super::activation::activation_grad;
 use super::elem::{check_lengths, cpu_run, with_scratch, Elem, Kernel};
 use super::gemm::{matmul_into, View};
 use super::im2col::{batch_chunks, col2im_add, im2col_into, ConvGeometry, RowOrder};
+use super::kinds::Activation;
 use super::parts::{assemble, map_parts, output_parts, sum, SUM_PARTS};
 use super::reference;
 
