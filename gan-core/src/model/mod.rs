@@ -5,7 +5,7 @@
 //! The networks take NCHW tensors and work channels-major, (C, B, H, W), inside; [`layout`]
 //! converts the lab's channels-last batches (N, 32, 128, tracks). The widths are a
 //! [`ModelConfig`] (the lab: f = 64, 512 latent channels), the device a [`DeviceSpec`]. On the
-//! CPU the layers run the fused kernels of [`ops`].
+//! CPU the layers run the fused kernels of [`ops`] (the workspace's `cpu-kernels` crate).
 
 pub mod config;
 pub mod critic;
@@ -18,7 +18,8 @@ pub mod keras;
 pub mod layers;
 pub mod layout;
 pub mod noise;
-pub mod ops;
+/// The CPU kernels the layers run on: the `cpu-kernels` crate of this workspace.
+pub use cpu_kernels as ops;
 pub mod summary;
 
 pub use config::ModelConfig;

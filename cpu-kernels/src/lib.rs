@@ -1,9 +1,10 @@
-//! The CPU kernels under the model's layers, as candle custom ops: where the speed lives.
+//! The CPU kernels under gan-core's layers, as candle custom ops: where the speed lives. They
+//! depend on candle alone; gan-core names this crate `gan_core::model::ops`.
 //!
 //! Activations are channels-major, (C, B, H, W), so that a convolution is one matrix product
 //! per batch chunk whose result is channels-major already. Each public function runs its
 //! custom op on the CPU and the same computation written with candle's own ops
-//! ([`reference`]) on any other device; the tests check one against the other.
+//! ([`reference`](mod@reference)) on any other device; the tests check one against the other.
 //!
 //! - [`conv2d`]: a convolution with its bias and activation fused, by im2col and gemm over
 //!   chunks of the batch (the column matrix of a whole batch is never stored), or for the

@@ -327,7 +327,7 @@ mod tests {
     use candle_core::Var;
 
     use super::*;
-    use crate::model::ops::reference::testing::{assert_close, random, GradCheck};
+    use crate::reference::testing::{assert_close, random, GradCheck};
 
     fn check(batch_stats: bool, act: Activation) {
         let x = Var::from_tensor(&random((3, 4, 2, 5), 1)).unwrap();

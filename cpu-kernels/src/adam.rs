@@ -191,7 +191,7 @@ fn reference_update(param: &Var, grad: &Tensor, moments: &Var, s: &AdamStep) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::ops::reference::testing::{assert_close, random};
+    use crate::reference::testing::{assert_close, random};
 
     #[test]
     fn in_place_steps_match_the_formula() {
@@ -220,7 +220,7 @@ mod tests {
         }
         // The first step moves every value by about lr (m̂ / √v̂ = ±1).
         let moved = (ours.as_tensor() - &start).unwrap();
-        assert!(crate::model::ops::reference::testing::max_abs(&moved) > 1e-2);
+        assert!(crate::reference::testing::max_abs(&moved) > 1e-2);
     }
 
     #[test]

@@ -470,7 +470,7 @@ mod tests {
     use candle_core::Var;
 
     use super::*;
-    use crate::model::ops::reference::testing::{random, GradCheck};
+    use crate::reference::testing::{random, GradCheck};
 
     /// A 4 × 4 'same' convolution of 3 channels and 5 samples (padding 1 before; the output
     /// size ⌈n / stride⌉ leaves the rest of the padding after).

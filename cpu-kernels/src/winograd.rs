@@ -601,7 +601,7 @@ pub(crate) fn weight_grad_part<T: Elem>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::ops::reference::testing;
+    use crate::reference::testing;
 
     /// `n` values uniform in [-1, 1) drawn from `seed`.
     fn random(n: usize, seed: u64) -> Vec<f64> {

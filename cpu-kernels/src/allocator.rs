@@ -21,7 +21,7 @@ const TRIM_THRESHOLD: i32 = 1 << 30;
 /// Keeps freed buffers in the allocator for reuse; true where the allocator took the setting
 /// (glibc on Linux), false elsewhere.
 ///
-/// A process-wide setting, made once; [`crate::train::WganGp::new`] calls it.
+/// A process-wide setting, made once; gan-core's `WganGp::new` calls it.
 pub fn keep_freed_memory() -> bool {
     static DONE: OnceLock<bool> = OnceLock::new();
     *DONE.get_or_init(|| {

@@ -675,7 +675,7 @@ mod tests {
     use candle_core::Var;
 
     use super::*;
-    use crate::model::ops::reference::testing::{random, GradCheck};
+    use crate::reference::testing::{random, GradCheck};
 
     fn check(o: usize, c: usize, b: usize, h: usize, w: usize, act: Activation) {
         let x = Var::from_tensor(&random((c, b, h, w), 1)).unwrap();

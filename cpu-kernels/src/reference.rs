@@ -165,8 +165,8 @@ pub fn batch_norm(
 }
 
 /// Helpers for the ops' tests: seeded random tensors and gradient comparisons.
-#[cfg(test)]
-pub(crate) mod testing {
+#[cfg(any(test, feature = "testing"))]
+pub mod testing {
     use candle_core::{Device, Shape, Tensor, Var};
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
