@@ -181,9 +181,11 @@ pub mod testing {
         Tensor::from_vec(v, shape, &Device::Cpu).unwrap()
     }
 
-    /// The largest absolute value of `t`.
+    /// The largest absolute value of `t`, whatever its float type.
     pub fn max_abs(t: &Tensor) -> f64 {
-        t.abs()
+        t.to_dtype(candle_core::DType::F64)
+            .unwrap()
+            .abs()
             .unwrap()
             .flatten_all()
             .unwrap()

@@ -29,7 +29,7 @@ fn main() -> gan_core::Result<()> {
             .to_owned();
         let eval = EvalSet::new(&chunk, config, candle_core::DType::F32, &model.device)?;
         parts.push(
-            eval.evaluate(&model.inference, model.iteration())?
+            eval.evaluate(model.inference()?, model.iteration())?
                 .generated,
         );
     }

@@ -163,7 +163,7 @@ impl Text {
 
     /// The text followed by `shown` (an image, a player, a gallery), in one HTML block.
     pub fn and(&self, shown: impl ToHtml) -> Html {
-        Html(format!("{}{}", self.to_html(), shown.to_html()))
+        Html(self.to_html()).and(shown)
     }
 }
 

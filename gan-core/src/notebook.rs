@@ -106,23 +106,11 @@ impl Settings {
     /// The model notebooks 04-07 use: the newest checkpoint of `run_dir` when `train`, else
     /// the shipped pretrained model.
     pub fn model(&self) -> Result<TrainedModel> {
-        TrainedModel::for_notebooks(self.train, &self.run_dir)
-    }
-
-    /// A one-line description of the settings that differ from the lab's run, for the top of a
-    /// notebook.
-    pub fn summary(&self) -> String {
-        let c = &self.config;
-        format!(
-            "TRAIN={}, run directory {}; training: {} iterations, batch {}, {} filters, latent {}, seed {}",
-            self.train,
-            self.run_dir.display(),
-            c.iterations,
-            c.batch_size,
-            c.model.filters,
-            c.model.latent,
-            c.seed
-        )
+        if self.train {
+            TrainedModel::open(&self.run_dir)
+        } else {
+            TrainedModel::load_default()
+        }
     }
 }
 

@@ -11,6 +11,7 @@ use crate::compose::{arrangements, Arrangement, ComposeError, ComposeOptions, He
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
@@ -67,9 +68,6 @@ impl fmt::Display for ModelSource {
 pub struct TrainedModel {
     /// The generator, in f32.
     pub generator: Generator,
-    /// Its inference snapshot (BatchNorm folded, kernels prepared), built once at load: what
-    /// composing and evaluating run.
-    pub inference: InferenceGenerator,
     /// The device it runs on.
     pub device: Device,
     /// The configuration it was trained with.
@@ -80,6 +78,9 @@ pub struct TrainedModel {
     pub source: ModelSource,
     /// The directory whose `samples/` holds the samples written while it trained.
     samples_root: RunDir,
+    /// The generator's inference snapshot, built the first time it composes or evaluates
+    /// ([`TrainedModel::inference`]); reading the log or the samples never needs it.
+    snapshot: OnceLock<InferenceGenerator>,
 }
 
 impl TrainedModel {
@@ -123,17 +124,14 @@ impl TrainedModel {
         let vb = VarBuilder::from_tensors(weights, DType::F32, &device);
         let generator =
             Generator::new(vb, config.model).map_err(|e| bad(ModelError::from(e).to_string()))?;
-        let inference = generator
-            .for_inference()
-            .map_err(|e| bad(ModelError::from(e).to_string()))?;
         Ok(Self {
             generator,
-            inference,
             device,
             config,
             log,
             source: ModelSource::Pretrained(dir.to_path_buf()),
             samples_root: RunDir::new(dir),
+            snapshot: OnceLock::new(),
         })
     }
 
@@ -148,23 +146,23 @@ impl TrainedModel {
         let gan = checkpoint.load_gan(&device)?;
         Ok(Self {
             generator: gan.generator().clone(),
-            inference: gan.generator().for_inference().map_err(ModelError::from)?,
             device,
             config: checkpoint.config().clone(),
             log: checkpoint.load_log()?,
             source: ModelSource::Checkpoint(checkpoint.dir().to_path_buf()),
             samples_root: run_of(checkpoint),
+            snapshot: OnceLock::new(),
         })
     }
 
-    /// What the notebooks compose and evaluate with: the newest checkpoint of `run_dir` if
-    /// `own_run` (the learner trained in notebook 03), else the shipped pretrained model.
-    pub fn for_notebooks(own_run: bool, run_dir: impl AsRef<Path>) -> Result<Self> {
-        if own_run {
-            Self::open(run_dir)
-        } else {
-            Self::load_default()
+    /// The generator's inference snapshot (BatchNorm folded, kernels prepared), built on first
+    /// use and kept: what composing and evaluating run.
+    pub fn inference(&self) -> std::result::Result<&InferenceGenerator, ModelError> {
+        if let Some(snapshot) = self.snapshot.get() {
+            return Ok(snapshot);
         }
+        let built = self.generator.for_inference()?;
+        Ok(self.snapshot.get_or_init(|| built))
     }
 
     /// The iterations it was trained for.
@@ -209,7 +207,7 @@ impl TrainedModel {
     pub fn evaluate(&self, data: &Dataset) -> Result<Evaluation> {
         let split = TrainData::from_dataset(data, &self.config)?;
         let eval = EvalSet::new(&split.eval, &self.config, DType::F32, &self.device)?;
-        eval.evaluate(&self.inference, self.iteration())
+        eval.evaluate(self.inference()?, self.iteration())
     }
 
     /// Slideshow frames of the samples written while it trained, each beside Bach's snippets of
@@ -233,7 +231,7 @@ impl TrainedModel {
         input: &Multitrack,
         options: &ComposeOptions,
     ) -> std::result::Result<Vec<Arrangement>, ComposeError> {
-        arrangements(&self.inference, &self.device, input, options)
+        arrangements(self.inference()?, &self.device, input, options)
     }
 
     /// Each chorale held out from this model's training, composed from its soprano as
@@ -252,7 +250,7 @@ impl TrainedModel {
             .collect();
         ids.dedup();
         HeldOut::compose(
-            &self.inference,
+            self.inference()?,
             &self.device,
             data,
             &ids,
@@ -341,6 +339,7 @@ fn checkpoint_error(path: PathBuf, reason: &str) -> TrainError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::ops::reference::testing::max_abs;
     use crate::model::{Gan, ModelConfig};
     use crate::train::{RunLog, TrainConfig, WganGp};
 
@@ -429,30 +428,16 @@ mod tests {
         let mode = crate::model::Mode::Infer;
         let a = own.generator.forward(&c, &z, mode).unwrap();
         let b = shipped.generator.forward(&c, &z, mode).unwrap();
-        let diff: f32 = (a - b)
-            .unwrap()
-            .abs()
-            .unwrap()
-            .max_all()
-            .unwrap()
-            .to_scalar()
-            .unwrap();
+        let diff = max_abs(&(a - b).unwrap());
         assert!(diff < 1e-2, "f16 export changed the output by {diff}");
 
-        // Both load paths build the inference snapshot, and it computes the generator's
-        // inference forward (to f32 rounding: BatchNorm is folded into the weights).
+        // Both load paths build the inference snapshot on first use, and it computes the
+        // generator's inference forward (to f32 rounding: BatchNorm is folded into the weights).
         use crate::model::Generate;
         for model in [&own, &shipped] {
             let forward = model.generator.forward(&c, &z, mode).unwrap();
-            let snapshot = model.inference.generate(&c, &z).unwrap();
-            let diff: f32 = (forward - snapshot)
-                .unwrap()
-                .abs()
-                .unwrap()
-                .max_all()
-                .unwrap()
-                .to_scalar()
-                .unwrap();
+            let snapshot = model.inference().unwrap().generate(&c, &z).unwrap();
+            let diff = max_abs(&(forward - snapshot).unwrap());
             assert!(diff < 1e-5, "the snapshot differs from forward by {diff}");
         }
 

@@ -17,6 +17,7 @@ use ndarray::{Array4, ArrayView4};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use super::finite_mean;
 use super::masks::{check_metric_batch, LOWEST_PITCH, N_METRIC_PITCHES};
 use super::scale::C_MAJOR_PITCH_CLASSES;
 use crate::roll::ShapeError;
@@ -88,12 +89,6 @@ pub fn uniform_noise(like: ArrayView4<'_, f32>, seed: u64) -> Array4<f32> {
     Array4::from_shape_simple_fn(like.dim(), || rng.random_range(-1.0f32..1.0))
 }
 
-/// The mean of the finite values (NaN when none).
-fn mean_of(values: &[f64]) -> f64 {
-    let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
-    finite.iter().sum::<f64>() / finite.len() as f64
-}
-
 /// A table of the three metrics as the lab computed them and as this crate does, for each named
 /// batch (e.g. Bach, the generator, noise), each value the mean over the tracks.
 pub fn lab_beside_ours(sets: &[(&str, ArrayView4<'_, f32>)]) -> Result<String, ShapeError> {
@@ -120,30 +115,11 @@ pub fn lab_beside_ours(sets: &[(&str, ArrayView4<'_, f32>)]) -> Result<String, S
         rows[0].push(format!("{label}: lab"));
         rows[0].push("ours".to_string());
         for (row, (l, o)) in rows[1..].iter_mut().zip(pairs) {
-            row.push(format!("{:.3}", mean_of(l)));
-            row.push(format!("{:.3}", mean_of(o)));
+            row.push(format!("{:.3}", finite_mean(l.iter().copied())));
+            row.push(format!("{:.3}", finite_mean(o.iter().copied())));
         }
     }
-    let widths: Vec<usize> = (0..rows[0].len())
-        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
-        .collect();
-    let lines: Vec<String> = rows
-        .iter()
-        .map(|row| {
-            row.iter()
-                .enumerate()
-                .map(|(c, cell)| {
-                    if c == 0 {
-                        format!("{cell:<w$}", w = widths[c])
-                    } else {
-                        format!("{cell:>w$}", w = widths[c])
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join("  ")
-        })
-        .collect();
-    Ok(lines.join("\n"))
+    Ok(super::table::text_table(&rows))
 }
 
 #[cfg(test)]

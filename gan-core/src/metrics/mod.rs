@@ -31,6 +31,7 @@ mod masks;
 mod notes;
 mod scale;
 mod set;
+mod table;
 pub mod voice_leading;
 
 pub use as_lab::{lab_beside_ours, uniform_noise, AsLab};
@@ -53,6 +54,19 @@ fn ratio(num: u64, den: u64) -> f64 {
         f64::NAN
     } else {
         num as f64 / den as f64
+    }
+}
+
+/// The mean of the finite `values`, or NaN when there are none.
+pub(crate) fn finite_mean(values: impl IntoIterator<Item = f64>) -> f64 {
+    let (sum, count) = values
+        .into_iter()
+        .filter(|v| v.is_finite())
+        .fold((0.0, 0usize), |(s, c), v| (s + v, c + 1));
+    if count == 0 {
+        f64::NAN
+    } else {
+        sum / count as f64
     }
 }
 

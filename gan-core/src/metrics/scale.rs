@@ -114,19 +114,23 @@ pub fn in_key_beside_c_major(
         in_key_rate(generated, &keys)?,
         in_scale_rate(generated)?,
     ];
-    let mut out = format!(
-        "{:<8}{:>16}{:>16}{:>16}{:>16}\n",
-        "voice", "Bach: own key", "Bach: C major", "gen.: own key", "gen.: C major"
-    );
+    let header = [
+        "voice",
+        "Bach: own key",
+        "Bach: C major",
+        "gen.: own key",
+        "gen.: C major",
+    ];
+    let mut rows = vec![header.map(String::from).to_vec()];
     for (k, name) in crate::roll::VOICE_NAMES.iter().enumerate() {
-        out.push_str(&format!("{name:<8}"));
+        let mut row = vec![name.to_string()];
         for column in &columns {
             let v = column.get(k).copied().unwrap_or(f64::NAN);
-            out.push_str(&format!("{:>15.1}%", 100.0 * v));
+            row.push(format!("{:.1}%", 100.0 * v));
         }
-        out.push('\n');
+        rows.push(row);
     }
-    Ok(out)
+    Ok(super::table::text_table(&rows))
 }
 
 #[cfg(test)]

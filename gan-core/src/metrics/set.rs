@@ -139,47 +139,20 @@ impl MetricSet {
     }
 
     fn table(&self, reference: Option<&MetricSet>) -> String {
-        let header: Vec<String> = self.track_names();
-        let cell = |values: &[f64], name: &str, k: usize| {
-            let ours = values.get(k).map_or(String::new(), |&v| format_value(v));
-            let theirs = reference.and_then(|r| r.get(name)).and_then(|r| r.get(k));
-            match theirs {
-                Some(&v) => format!("{ours} ({})", format_value(v)),
-                None => ours,
+        let header = std::iter::once("metric".to_string()).chain(self.track_names());
+        let mut rows = vec![header.collect::<Vec<_>>()];
+        for (name, values) in self.iter() {
+            let mut row = vec![name.to_string()];
+            for (k, &v) in values.iter().enumerate() {
+                let theirs = reference.and_then(|r| r.get(name)).and_then(|r| r.get(k));
+                row.push(match theirs {
+                    Some(&t) => format!("{} ({})", format_value(v), format_value(t)),
+                    None => format_value(v),
+                });
             }
-        };
-        let rows: Vec<(&str, Vec<String>)> = self
-            .iter()
-            .map(|(name, values)| {
-                (
-                    name,
-                    (0..header.len()).map(|k| cell(values, name, k)).collect(),
-                )
-            })
-            .collect();
-        let name_width = Self::NAMES.iter().map(|n| n.len()).max().unwrap_or(0);
-        let widths: Vec<usize> = (0..header.len())
-            .map(|k| {
-                rows.iter()
-                    .map(|(_, cells)| cells[k].chars().count())
-                    .chain([header[k].chars().count()])
-                    .max()
-                    .unwrap_or(0)
-            })
-            .collect();
-        let mut out = format!("{:name_width$}", "metric");
-        for (title, width) in header.iter().zip(&widths) {
-            out.push_str(&format!("  {title:>width$}"));
+            rows.push(row);
         }
-        out.push('\n');
-        for (name, cells) in rows {
-            out.push_str(&format!("{name:name_width$}"));
-            for (cell, width) in cells.iter().zip(&widths) {
-                out.push_str(&format!("  {cell:>width$}"));
-            }
-            out.push('\n');
-        }
-        out
+        super::table::text_table(&rows)
     }
 
     /// The value lists in the fixed order of [`MetricSet::NAMES`].

@@ -4,6 +4,7 @@
 use std::fmt;
 
 use super::log::RunLog;
+use crate::metrics::finite_mean;
 
 /// How a check of a run came out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,18 +56,6 @@ impl fmt::Display for Checkup {
     }
 }
 
-/// The mean of the finite values, NaN when there are none.
-fn mean(values: impl Iterator<Item = f64>) -> f64 {
-    let (sum, n) = values
-        .filter(|v| v.is_finite())
-        .fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
-    if n == 0 {
-        f64::NAN
-    } else {
-        sum / n as f64
-    }
-}
-
 impl RunLog {
     /// The run's health from its log: divergence, the critic's lead, the gradient penalty, mode
     /// collapse in the generator's metrics, and whether the metrics still approach the data's.
@@ -94,7 +83,7 @@ impl RunLog {
         });
         if records.len() >= 4 {
             let half = &records[records.len() / 2..];
-            let critic = mean(half.iter().map(|r| r.critic_loss()));
+            let critic = finite_mean(half.iter().map(|r| r.critic_loss()));
             let (lo, hi) = half
                 .iter()
                 .map(|r| r.critic_loss())
@@ -123,7 +112,7 @@ impl RunLog {
                     ),
                 }
             });
-            let gp = mean(half.iter().map(|r| r.gp()));
+            let gp = finite_mean(half.iter().map(|r| r.gp()));
             checks.push(if gp <= 1.0 {
                 Check {
                     name: "gradient penalty",
@@ -147,9 +136,9 @@ impl RunLog {
         if let (Some(reference), Some(last)) = (&self.reference, self.metrics.last()) {
             // The lower voices (alto, tenor, bass): distinct pitches per bar, and silent bars.
             let lower = 1..last.metrics.pitches_used.len();
-            let used = mean(lower.clone().map(|k| last.metrics.pitches_used[k]));
-            let bach = mean(lower.clone().map(|k| reference.pitches_used[k]));
-            let empty = mean(lower.map(|k| last.metrics.empty_bar_rate[k]));
+            let used = finite_mean(lower.clone().map(|k| last.metrics.pitches_used[k]));
+            let bach = finite_mean(lower.clone().map(|k| reference.pitches_used[k]));
+            let empty = finite_mean(lower.map(|k| last.metrics.empty_bar_rate[k]));
             let collapsed = used < 0.5 * bach || empty > 0.5;
             checks.push(Check {
                 name: "mode collapse",
@@ -185,7 +174,7 @@ impl RunLog {
             return None;
         }
         let distance = |m: &crate::metrics::MetricSet| {
-            mean(
+            finite_mean(
                 m.iter()
                     .zip(reference.iter())
                     .flat_map(|((_, got), (_, want))| {

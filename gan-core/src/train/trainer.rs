@@ -163,10 +163,11 @@ impl Trainer {
     /// directory holds no checkpoint. Notebook 03 opens its run this way.
     pub fn open(config: TrainConfig, data: &Dataset, run_dir: impl Into<PathBuf>) -> Result<Self> {
         let run_dir = run_dir.into();
-        if RunDir::new(&run_dir).latest_checkpoint()?.is_some() {
-            Self::resume(data, run_dir, Some(config.iterations))
-        } else {
-            Self::new(config, data, run_dir)
+        match RunDir::new(&run_dir).latest_checkpoint()? {
+            Some(checkpoint) => {
+                Self::resume_from(&checkpoint, data, run_dir, Some(config.iterations))
+            }
+            None => Self::new(config, data, run_dir),
         }
     }
 
@@ -184,10 +185,20 @@ impl Trainer {
             .ok_or_else(|| TrainError::NoCheckpoint {
                 dir: run.path().to_path_buf(),
             })?;
+        Self::resume_from(&checkpoint, data, run.path(), iterations)
+    }
+
+    /// [`Trainer::resume`] from `checkpoint`, once found.
+    fn resume_from(
+        checkpoint: &Checkpoint,
+        data: &Dataset,
+        run_dir: impl Into<PathBuf>,
+        iterations: Option<u64>,
+    ) -> Result<Self> {
         let mut config = checkpoint.config().clone();
         config.iterations = iterations.unwrap_or(config.iterations);
         let data = TrainData::from_dataset(data, &config)?;
-        Self::restore(&checkpoint, config, data, run.path())
+        Self::restore(checkpoint, config, data, run_dir)
     }
 
     /// Restores `checkpoint` to go on training with `config` (which may change the
