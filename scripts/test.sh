@@ -16,6 +16,9 @@ bash scripts/setup_python.sh
 
 step 2 "cargo test (the first build compiles every dependency and takes several minutes)"
 cargo test --workspace --release --locked
+# The speed harnesses (gan-core/benches) are plain programs: build them, so that they keep
+# compiling; timing them is for `cargo bench`, not for the tests.
+cargo bench --workspace --locked --no-run --benches
 
 step 3 "the studio in headless Chromium (installs Chromium and puppeteer-core if missing)"
 bash scripts/setup_browser.sh

@@ -1,11 +1,12 @@
 //! The activations fused into the ops, and their derivatives read off the activation's output.
 
-use candle_core::{CpuStorage, CustomOp1, CustomOp2, Layout, Result, Shape, Tensor};
+use candle_core::{Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
 
-use super::elem::{check_lengths, cpu_run, Elem, Kernel, ELEMENTWISE_TASK};
+use super::custom_op::{check_lengths, impl_custom_op, Kernel};
+use super::elem::{Elem, ELEMENTWISE_TASK};
 use super::kinds::Activation;
-use super::reference;
+use super::portable;
 
 /// `dst[i] = f(src[i])`: one loop per activation, with its constants converted before it, so
 /// that the compiler vectorises it.
@@ -105,21 +106,9 @@ impl Kernel for ActGrad {
             .for_each(|((o, y), g)| act.grad_into(o, y, g));
         Ok(out)
     }
-}
 
-impl CustomOp2 for ActGrad {
-    fn name(&self) -> &'static str {
-        Self::NAME
-    }
-
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
-        Ok((cpu_run(self, &[(s1, l1), (s2, l2)])?, l1.shape().clone()))
+    fn output_shape(&self, inputs: &[&Layout]) -> Shape {
+        inputs[0].shape().clone()
     }
 }
 
@@ -138,17 +127,14 @@ impl Kernel for ActSlopes {
             .for_each(|(o, y)| act.slopes_into(o, y));
         Ok(out)
     }
-}
 
-impl CustomOp1 for ActSlopes {
-    fn name(&self) -> &'static str {
-        Self::NAME
-    }
-
-    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
-        Ok((cpu_run(self, &[(s, l)])?, l.shape().clone()))
+    fn output_shape(&self, inputs: &[&Layout]) -> Shape {
+        inputs[0].shape().clone()
     }
 }
+
+impl_custom_op!(ActGrad: CustomOp2);
+impl_custom_op!(ActSlopes: CustomOp1);
 
 /// The gradient with respect to an activation's input, from its output `y` and the gradient
 /// `grad` with respect to `y` (no gradient of its own).
@@ -166,7 +152,7 @@ pub(crate) fn activation_grad(y: &Tensor, grad: &Tensor, act: Activation) -> Res
 pub fn activation_slopes(y: &Tensor, act: Activation) -> Result<Tensor> {
     let y = y.detach();
     if !y.device().is_cpu() {
-        return reference::activation_slopes(&y, act);
+        return portable::activation_slopes(&y, act);
     }
     y.contiguous()?.apply_op1_no_bwd(&ActSlopes(act))
 }
@@ -178,7 +164,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn slopes_match_the_reference_at_and_around_zero() {
+    fn slopes_match_the_portable_ops_at_and_around_zero() {
         let x = Tensor::new(&[-2.0f64, -0.5, 0.0, 0.5, 3.0], &Device::Cpu).unwrap();
         for act in [
             Activation::Identity,
@@ -186,15 +172,15 @@ mod tests {
             Activation::LeakyRelu(0.2),
             Activation::Tanh,
         ] {
-            let y = reference::activate(&x, act).unwrap();
+            let y = portable::activate(&x, act).unwrap();
             let ours: Vec<f64> = activation_slopes(&y, act).unwrap().to_vec1().unwrap();
-            let expected: Vec<f64> = reference::activation_slopes(&y, act)
+            let expected: Vec<f64> = portable::activation_slopes(&y, act)
                 .unwrap()
                 .to_vec1()
                 .unwrap();
             assert_eq!(ours, expected, "{act:?}");
         }
-        let y = reference::activate(&x, Activation::LeakyRelu(0.2)).unwrap();
+        let y = portable::activate(&x, Activation::LeakyRelu(0.2)).unwrap();
         let s: Vec<f64> = activation_slopes(&y, Activation::LeakyRelu(0.2))
             .unwrap()
             .to_vec1()

@@ -169,14 +169,14 @@ pub fn adam_update(param: &Var, grad: &Tensor, moments: &Var, step: &AdamStep) -
     }
     let grad = grad.detach().flatten_all()?.contiguous()?;
     if !param.device().is_cpu() {
-        return reference_update(param, &grad, moments, step);
+        return portable_update(param, &grad, moments, step);
     }
     moments.inplace_op2(&grad, &Moments(*step))?;
     param.inplace_op2(&moments.as_tensor().flatten_all()?, &Update(*step))
 }
 
-/// The same step with candle's ops (other devices, and the tests' reference).
-fn reference_update(param: &Var, grad: &Tensor, moments: &Var, s: &AdamStep) -> Result<()> {
+/// The same step with candle's ops (other devices, and what the tests check against).
+fn portable_update(param: &Var, grad: &Tensor, moments: &Var, s: &AdamStep) -> Result<()> {
     let (m, v) = (moments.get(0)?, moments.get(1)?);
     let m = ((m * s.beta1)? + (grad * (1.0 - s.beta1))?)?;
     let v = ((v * s.beta2)? + (grad.sqr()? * (1.0 - s.beta2))?)?;
@@ -191,7 +191,7 @@ fn reference_update(param: &Var, grad: &Tensor, moments: &Var, s: &AdamStep) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::reference::testing::{assert_close, random};
+    use crate::portable::testing::{assert_close, random};
 
     #[test]
     fn in_place_steps_match_the_formula() {
@@ -214,13 +214,13 @@ mod tests {
             };
             let grad = random((3, 4), 10 + t);
             adam_update(&ours, &grad, &m_ours, &step).unwrap();
-            reference_update(&reference, &grad.flatten_all().unwrap(), &m_ref, &step).unwrap();
+            portable_update(&reference, &grad.flatten_all().unwrap(), &m_ref, &step).unwrap();
             assert_close(&ours, &reference, 1e-14, &format!("step {t}"));
             assert_close(&m_ours, &m_ref, 1e-14, &format!("moments {t}"));
         }
         // The first step moves every value by about lr (m̂ / √v̂ = ±1).
         let moved = (ours.as_tensor() - &start).unwrap();
-        assert!(crate::reference::testing::max_abs(&moved) > 1e-2);
+        assert!(crate::portable::testing::max_abs(&moved) > 1e-2);
     }
 
     #[test]

@@ -11,15 +11,17 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
-use candle_core::{CpuStorage, CustomOp2, CustomOp3, Layout, Result, Shape, Tensor};
+use candle_core::{Layout, Result, Shape, Tensor};
 
 use super::activation::activation_grad;
-use super::elem::{check_lengths, cpu_run, with_scratch, Elem, Kernel, ELEMENTWISE_TASK};
+use super::custom_op::{check_lengths, impl_custom_op, Kernel};
+use super::elem::{with_scratch, Elem, ELEMENTWISE_TASK};
 use super::gemm::{matmul_into, View};
 use super::im2col::{batch_chunks, col2im_add, im2col_into, ConvGeometry, RowOrder};
 use super::kinds::Activation;
+use super::method::ConvMethod;
 use super::parts::{assemble, map_parts, output_parts, sum, SUM_PARTS};
-use super::reference;
+use super::portable;
 use super::winograd;
 
 const ORDER: RowOrder = RowOrder::ChannelMajor;
@@ -45,17 +47,21 @@ fn forward<T: Elem>(
     x: &[T],
     w: &[T],
     bias: Option<&[T]>,
-    g: &ConvGeometry,
+    plan: &ConvPlan,
     act: Activation,
 ) -> Vec<T> {
+    let g = &plan.g;
     let o = out_channels(w.len(), g);
-    let parts = if winograd::chosen(g) {
-        let u = winograd::transform_weight(w, o, g.channels);
-        map_parts(g.batch, output_parts(), |part| {
-            winograd::forward_part(x, &u, g, part)
-        })
-    } else {
-        map_parts(g.batch, output_parts(), |part| forward_part(x, w, g, part))
+    let parts = match plan.method {
+        ConvMethod::Winograd => {
+            let u = winograd::transform_weight(w, o, g.channels);
+            map_parts(g.batch, output_parts(), |part| {
+                winograd::forward_part(x, &u, g, part)
+            })
+        }
+        ConvMethod::Im2colGemm => {
+            map_parts(g.batch, output_parts(), |part| forward_part(x, w, g, part))
+        }
     };
     assemble(&parts, o, g.out_plane(), bias, act)
 }
@@ -79,16 +85,18 @@ fn transpose_part<T: Elem>(gy: &[T], w: &[T], g: &ConvGeometry, part: Range<usiz
 }
 
 /// The adjoint in x, (C, B, H, W), the batch's parts in parallel.
-fn transpose<T: Elem>(gy: &[T], w: &[T], g: &ConvGeometry) -> Vec<T> {
-    let parts = if winograd::chosen(g) {
-        let u = winograd::transform_weight(w, out_channels(w.len(), g), g.channels);
-        map_parts(g.batch, output_parts(), |part| {
-            winograd::transpose_part(gy, &u, g, part)
-        })
-    } else {
-        map_parts(g.batch, output_parts(), |part| {
+fn transpose<T: Elem>(gy: &[T], w: &[T], plan: &ConvPlan) -> Vec<T> {
+    let g = &plan.g;
+    let parts = match plan.method {
+        ConvMethod::Winograd => {
+            let u = winograd::transform_weight(w, out_channels(w.len(), g), g.channels);
+            map_parts(g.batch, output_parts(), |part| {
+                winograd::transpose_part(gy, &u, g, part)
+            })
+        }
+        ConvMethod::Im2colGemm => map_parts(g.batch, output_parts(), |part| {
             transpose_part(gy, w, g, part)
-        })
+        }),
     };
     assemble(&parts, g.channels, g.in_plane(), None, Activation::Identity)
 }
@@ -111,40 +119,80 @@ fn weight_grad_part<T: Elem>(x: &[T], gy: &[T], g: &ConvGeometry, part: Range<us
 }
 
 /// The weight gradient, (O, C·k·k): the parts' sums added in order.
-fn weight_grad<T: Elem>(x: &[T], gy: &[T], g: &ConvGeometry) -> Vec<T> {
-    if winograd::chosen(g) {
-        let du = sum(map_parts(g.batch, SUM_PARTS, |part| {
-            winograd::weight_grad_part(x, gy, g, part)
-        }));
-        let o = gy.len() / g.cols().max(1);
-        return winograd::weight_from_transformed(&du, o, g.channels);
+fn weight_grad<T: Elem>(x: &[T], gy: &[T], plan: &ConvPlan) -> Vec<T> {
+    let g = &plan.g;
+    match plan.method {
+        ConvMethod::Winograd => {
+            let du = sum(map_parts(g.batch, SUM_PARTS, |part| {
+                winograd::weight_grad_part(x, gy, g, part)
+            }));
+            let o = gy.len() / g.cols().max(1);
+            winograd::weight_from_transformed(&du, o, g.channels)
+        }
+        ConvMethod::Im2colGemm => sum(map_parts(g.batch, SUM_PARTS, |part| {
+            weight_grad_part(x, gy, g, part)
+        })),
     }
-    sum(map_parts(g.batch, SUM_PARTS, |part| {
-        weight_grad_part(x, gy, g, part)
-    }))
+}
+
+/// A convolution's geometry and the method chosen for it, which its ops, forward and
+/// backward, all follow.
+#[derive(Debug, Clone, Copy)]
+struct ConvPlan {
+    g: ConvGeometry,
+    method: ConvMethod,
+}
+
+impl ConvPlan {
+    /// The plan of a convolution of geometry `g`, its method chosen now.
+    fn new(g: &ConvGeometry) -> Self {
+        Self {
+            g: *g,
+            method: ConvMethod::choose(g),
+        }
+    }
+
+    /// The output shape (O, B, Ho, Wo) with `o` filters.
+    fn output_shape(&self, o: usize) -> Shape {
+        let g = &self.g;
+        Shape::from((o, g.batch, g.out_h, g.out_w))
+    }
+
+    /// The input shape (C, B, H, W).
+    fn input_shape(&self) -> Shape {
+        let g = &self.g;
+        Shape::from((g.channels, g.batch, g.h, g.w))
+    }
+
+    /// The weight gradient, shaped like `w`, for input `x` and output gradient `gy`.
+    fn weight_grad_of(&self, x: &Tensor, gy: &Tensor, w: &Tensor) -> Result<Tensor> {
+        x.contiguous()?
+            .apply_op2_no_bwd(&gy.contiguous()?, &WeightGrad(*self))?
+            .reshape(w.shape())
+    }
 }
 
 /// The convolution with bias and activation: x (C, B, H, W), weight (O, C, k, k), bias (O)
 /// → (O, B, Ho, Wo).
 #[derive(Debug, Clone, Copy)]
 struct Conv {
-    g: ConvGeometry,
+    plan: ConvPlan,
     act: Activation,
 }
 
 /// The convolution alone (no bias, no activation, no backward pass): x, weight → y.
 #[derive(Debug, Clone, Copy)]
-struct LinearConv(ConvGeometry);
+struct LinearConv(ConvPlan);
 
 /// The transposed convolution: gy (O, B, Ho, Wo), weight (O, C, k, k) → (C, B, H, W); as a
 /// three-input op the third is a constant mask (C, B, H, W) that multiplies the result (the
 /// slopes of the activation before the convolution, in a backward pass written out by hand).
 #[derive(Debug, Clone, Copy)]
-struct ConvTranspose(ConvGeometry);
+struct ConvTranspose(ConvPlan);
 
 /// The weight gradient (no backward pass): x (C, B, H, W), gy (O, B, Ho, Wo) → (O, C·k·k).
 #[derive(Debug, Clone, Copy)]
-struct WeightGrad(ConvGeometry);
+struct WeightGrad(ConvPlan);
 
 fn out_channels(weight_len: usize, g: &ConvGeometry) -> usize {
     weight_len / g.rows().max(1)
@@ -154,19 +202,18 @@ impl Kernel for Conv {
     const NAME: &'static str = "conv2d";
 
     fn run<T: Elem>(&self, inputs: &[&[T]]) -> Result<Vec<T>> {
-        let o = inputs[2].len();
-        check_lengths(
-            Self::NAME,
-            inputs,
-            &[self.g.input_len(), o * self.g.rows(), o],
-        )?;
-        Ok(forward(
-            inputs[0],
-            inputs[1],
-            Some(inputs[2]),
-            &self.g,
-            self.act,
-        ))
+        let (g, o) = (&self.plan.g, inputs[2].len());
+        check_lengths(Self::NAME, inputs, &[g.input_len(), o * g.rows(), o])?;
+        let (x, w, bias) = (inputs[0], inputs[1], Some(inputs[2]));
+        Ok(forward(x, w, bias, &self.plan, self.act))
+    }
+
+    fn output_shape(&self, inputs: &[&Layout]) -> Shape {
+        self.plan.output_shape(inputs[2].shape().elem_count())
+    }
+
+    fn method(&self) -> Option<&'static str> {
+        Some(self.plan.method.name())
     }
 }
 
@@ -174,15 +221,19 @@ impl Kernel for LinearConv {
     const NAME: &'static str = "conv2d-linear";
 
     fn run<T: Elem>(&self, inputs: &[&[T]]) -> Result<Vec<T>> {
-        let o = out_channels(inputs[1].len(), &self.0);
-        check_lengths(Self::NAME, inputs, &[self.0.input_len(), o * self.0.rows()])?;
-        Ok(forward(
-            inputs[0],
-            inputs[1],
-            None,
-            &self.0,
-            Activation::Identity,
-        ))
+        let g = &self.0.g;
+        let o = out_channels(inputs[1].len(), g);
+        check_lengths(Self::NAME, inputs, &[g.input_len(), o * g.rows()])?;
+        let identity = Activation::Identity;
+        Ok(forward(inputs[0], inputs[1], None, &self.0, identity))
+    }
+
+    fn output_shape(&self, inputs: &[&Layout]) -> Shape {
+        self.0.output_shape(inputs[1].dims()[0])
+    }
+
+    fn method(&self) -> Option<&'static str> {
+        Some(self.0.method.name())
     }
 }
 
@@ -190,11 +241,11 @@ impl Kernel for ConvTranspose {
     const NAME: &'static str = "conv-transpose2d";
 
     fn run<T: Elem>(&self, inputs: &[&[T]]) -> Result<Vec<T>> {
-        let g = &self.0;
+        let g = &self.0.g;
         let o = out_channels(inputs[1].len(), g);
         let sizes = [o * g.cols(), o * g.rows(), g.input_len()];
         check_lengths(Self::NAME, inputs, &sizes[..inputs.len()])?;
-        let mut dx = transpose(inputs[0], inputs[1], g);
+        let mut dx = transpose(inputs[0], inputs[1], &self.0);
         if let Some(mask) = inputs.get(2) {
             dx.par_chunks_mut(ELEMENTWISE_TASK)
                 .zip(mask.par_chunks(ELEMENTWISE_TASK))
@@ -202,54 +253,38 @@ impl Kernel for ConvTranspose {
         }
         Ok(dx)
     }
+
+    fn output_shape(&self, _inputs: &[&Layout]) -> Shape {
+        self.0.input_shape()
+    }
+
+    fn method(&self) -> Option<&'static str> {
+        Some(self.0.method.name())
+    }
 }
 
 impl Kernel for WeightGrad {
     const NAME: &'static str = "conv2d-weight-grad";
 
     fn run<T: Elem>(&self, inputs: &[&[T]]) -> Result<Vec<T>> {
-        let o = inputs[1].len() / self.0.cols().max(1);
-        check_lengths(Self::NAME, inputs, &[self.0.input_len(), o * self.0.cols()])?;
+        let g = &self.0.g;
+        let o = inputs[1].len() / g.cols().max(1);
+        check_lengths(Self::NAME, inputs, &[g.input_len(), o * g.cols()])?;
         Ok(weight_grad(inputs[0], inputs[1], &self.0))
     }
-}
 
-/// The output shape (O, B, Ho, Wo) of a convolution with `o` filters.
-fn output_shape(g: &ConvGeometry, o: usize) -> Shape {
-    Shape::from((o, g.batch, g.out_h, g.out_w))
-}
-
-/// The input shape (C, B, H, W).
-fn input_shape(g: &ConvGeometry) -> Shape {
-    Shape::from((g.channels, g.batch, g.h, g.w))
-}
-
-/// The weight gradient of a convolution with geometry `g`, shaped like `w`.
-fn weight_grad_of(x: &Tensor, gy: &Tensor, w: &Tensor, g: &ConvGeometry) -> Result<Tensor> {
-    x.contiguous()?
-        .apply_op2_no_bwd(&gy.contiguous()?, &WeightGrad(*g))?
-        .reshape(w.shape())
-}
-
-impl CustomOp3 for Conv {
-    fn name(&self) -> &'static str {
-        Self::NAME
+    fn output_shape(&self, inputs: &[&Layout]) -> Shape {
+        Shape::from((inputs[1].dims()[0], self.0.g.rows()))
     }
 
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-        s3: &CpuStorage,
-        l3: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
-        let out = cpu_run(self, &[(s1, l1), (s2, l2), (s3, l3)])?;
-        Ok((out, output_shape(&self.g, l3.shape().elem_count())))
+    fn method(&self) -> Option<&'static str> {
+        Some(self.0.method.name())
     }
+}
 
-    fn bwd(
+impl Conv {
+    /// The gradients in x, the weight and the bias that take part in the graph.
+    fn backward(
         &self,
         x: &Tensor,
         w: &Tensor,
@@ -259,11 +294,11 @@ impl CustomOp3 for Conv {
     ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
         let g_pre = activation_grad(res, grad, self.act)?.contiguous()?;
         let dx = match x.track_op() {
-            true => Some(g_pre.apply_op2_no_bwd(&w.contiguous()?, &ConvTranspose(self.g))?),
+            true => Some(g_pre.apply_op2_no_bwd(&w.contiguous()?, &ConvTranspose(self.plan))?),
             false => None,
         };
         let dw = match w.track_op() {
-            true => Some(weight_grad_of(x, &g_pre, w, &self.g)?),
+            true => Some(self.plan.weight_grad_of(x, &g_pre, w)?),
             false => None,
         };
         let db = match b.track_op() {
@@ -274,29 +309,13 @@ impl CustomOp3 for Conv {
     }
 }
 
-impl CustomOp2 for LinearConv {
-    fn name(&self) -> &'static str {
-        Self::NAME
-    }
-
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
-        let out = cpu_run(self, &[(s1, l1), (s2, l2)])?;
-        Ok((out, output_shape(&self.0, l2.dims()[0])))
-    }
-}
-
 impl ConvTranspose {
     /// The gradients in gy and the weight from the gradient `grad` of the (unmasked) result.
-    fn gradients(
+    fn backward(
         &self,
         gy: &Tensor,
         w: &Tensor,
+        _res: &Tensor,
         grad: &Tensor,
     ) -> Result<(Option<Tensor>, Option<Tensor>)> {
         let grad = grad.contiguous()?;
@@ -307,87 +326,31 @@ impl ConvTranspose {
         // ⟨col2im(wᵀ gy), grad⟩ = ⟨w, gy × im2col(grad)ᵀ⟩: the convolution's weight gradient
         // with grad as the input and gy as the output gradient.
         let dw = match w.track_op() {
-            true => Some(weight_grad_of(&grad, gy, w, &self.0)?),
+            true => Some(self.0.weight_grad_of(&grad, gy, w)?),
             false => None,
         };
         Ok((d_gy, dw))
     }
-}
 
-impl CustomOp2 for ConvTranspose {
-    fn name(&self) -> &'static str {
-        Self::NAME
-    }
-
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
-        Ok((cpu_run(self, &[(s1, l1), (s2, l2)])?, input_shape(&self.0)))
-    }
-
-    fn bwd(
-        &self,
-        gy: &Tensor,
-        w: &Tensor,
-        _res: &Tensor,
-        grad: &Tensor,
-    ) -> Result<(Option<Tensor>, Option<Tensor>)> {
-        self.gradients(gy, w, grad)
-    }
-}
-
-impl CustomOp3 for ConvTranspose {
-    fn name(&self) -> &'static str {
-        Self::NAME
-    }
-
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-        s3: &CpuStorage,
-        l3: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
-        let out = cpu_run(self, &[(s1, l1), (s2, l2), (s3, l3)])?;
-        Ok((out, input_shape(&self.0)))
-    }
-
-    fn bwd(
+    /// The gradients in gy and the weight of the masked result (the mask is a constant).
+    fn masked_backward(
         &self,
         gy: &Tensor,
         w: &Tensor,
         mask: &Tensor,
-        _res: &Tensor,
+        res: &Tensor,
         grad: &Tensor,
     ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
-        let (d_gy, dw) = self.gradients(gy, w, &(grad * mask)?)?;
+        let (d_gy, dw) = self.backward(gy, w, res, &(grad * mask)?)?;
         Ok((d_gy, dw, None))
     }
 }
 
-impl CustomOp2 for WeightGrad {
-    fn name(&self) -> &'static str {
-        Self::NAME
-    }
-
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
-        let o = l2.dims()[0];
-        let out = cpu_run(self, &[(s1, l1), (s2, l2)])?;
-        Ok((out, Shape::from((o, self.0.rows()))))
-    }
-}
+impl_custom_op!(Conv: CustomOp3, backward);
+impl_custom_op!(LinearConv: CustomOp2);
+impl_custom_op!(ConvTranspose: CustomOp2, backward);
+impl_custom_op!(ConvTranspose: CustomOp3, masked_backward);
+impl_custom_op!(WeightGrad: CustomOp2);
 
 fn check_weight(weight: &Tensor, g: &ConvGeometry, op: &str) -> Result<usize> {
     match weight.dims() {
@@ -421,12 +384,13 @@ pub fn conv2d(
         )
     }
     if !x.device().is_cpu() {
-        return reference::conv2d(x, weight, bias, g, act);
+        return portable::conv2d(x, weight, bias, g, act);
     }
+    let plan = ConvPlan::new(g);
     x.contiguous()?.apply_op3(
         &weight.contiguous()?,
         &bias.contiguous()?,
-        Conv { g: *g, act },
+        Conv { plan, act },
     )
 }
 
@@ -452,16 +416,17 @@ pub fn conv_transpose2d(
         )
     }
     if !grad.device().is_cpu() {
-        let dx = reference::conv_transpose2d(grad, weight, g)?;
+        let dx = portable::conv_transpose2d(grad, weight, g)?;
         return match mask {
             Some(mask) => dx * mask.detach(),
             None => Ok(dx),
         };
     }
     let (grad, weight) = (grad.contiguous()?, weight.contiguous()?);
+    let op = ConvTranspose(ConvPlan::new(g));
     match mask {
-        Some(mask) => grad.apply_op3(&weight, &mask.detach().contiguous()?, ConvTranspose(*g)),
-        None => grad.apply_op2(&weight, ConvTranspose(*g)),
+        Some(mask) => grad.apply_op3(&weight, &mask.detach().contiguous()?, op),
+        None => grad.apply_op2(&weight, op),
     }
 }
 
@@ -470,7 +435,7 @@ mod tests {
     use candle_core::Var;
 
     use super::*;
-    use crate::reference::testing::{random, GradCheck};
+    use crate::portable::testing::{random, GradCheck};
 
     /// A 4 × 4 'same' convolution of 3 channels and 5 samples (padding 1 before; the output
     /// size ⌈n / stride⌉ leaves the rest of the padding after).
@@ -506,7 +471,7 @@ mod tests {
         let b = Var::from_tensor(&random(4, 3)).unwrap();
         let check = GradCheck::new(&[&x, &w, &b]);
         let ours = conv2d(&x, &w, &b, &g, act).unwrap();
-        let expected = reference::conv2d(&x, &w, &b, &g, act).unwrap();
+        let expected = portable::conv2d(&x, &w, &b, &g, act).unwrap();
         check.assert_same(&ours, &expected, &format!("{g:?} {act:?}"));
     }
 
@@ -525,7 +490,9 @@ mod tests {
         check_conv(geometry(2, (5, 7)), Activation::LeakyRelu(0.2));
         // Enough tiles for Winograd's algorithm.
         let g = batch_geometry(8, 16, 2, (16, 32));
-        assert!(winograd::chosen(&g) && !winograd::chosen(&geometry(2, (8, 12))));
+        assert_eq!(ConvMethod::choose(&g), ConvMethod::Winograd);
+        let small = ConvMethod::choose(&geometry(2, (8, 12)));
+        assert_eq!(small, ConvMethod::Im2colGemm);
         check_conv(g, Activation::LeakyRelu(0.2));
     }
 
@@ -540,7 +507,7 @@ mod tests {
             let w = Var::from_tensor(&random((4, g.channels, 4, 4), 5)).unwrap();
             let check = GradCheck::new(&[&gy, &w]);
             let ours = conv_transpose2d(&gy, &w, None, &g).unwrap();
-            let expected = reference::conv_transpose2d(&gy, &w, &g).unwrap();
+            let expected = portable::conv_transpose2d(&gy, &w, &g).unwrap();
             check.assert_same(&ours, &expected, &format!("{g:?}"));
             // Second order: a penalty on the squared result, as the gradient penalty does.
             let sq = |t: &Tensor| t.sqr().unwrap().sum_all().unwrap();

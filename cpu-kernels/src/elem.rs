@@ -1,13 +1,9 @@
-//! The element types the kernels run on (f32, f64), reusable scratch buffers, and the glue
-//! from candle's storages to typed slices.
+//! The element types the kernels run on (f32, f64) and their reusable scratch buffers.
 
 use std::cell::RefCell;
 use std::ops::{Add, AddAssign, Div, Mul, Sub};
 
-use candle_core::backend::BackendStorage;
-use candle_core::{CpuStorage, Layout, Result};
-
-use super::profile::timed;
+use candle_core::CpuStorage;
 
 /// An element type of the kernels: f32 or f64.
 pub(crate) trait Elem:
@@ -124,61 +120,6 @@ pub(crate) fn with_scratch<T: Elem, R>(len: usize, f: impl FnOnce(&mut [T]) -> R
         }
     });
     out
-}
-
-/// A kernel over contiguous typed inputs, run by [`cpu_run`] for whichever element type the
-/// storages hold.
-pub(crate) trait Kernel {
-    /// The op's name, for error messages.
-    const NAME: &'static str;
-
-    /// The output, from the inputs' elements in row-major order.
-    fn run<T: Elem>(&self, inputs: &[&[T]]) -> Result<Vec<T>>;
-}
-
-/// Runs `kernel` on CPU storages that are all f32 or all f64 and contiguous (timed per
-/// kernel and input shape when [`super::profile`] is on).
-pub(crate) fn cpu_run<K: Kernel>(
-    kernel: &K,
-    inputs: &[(&CpuStorage, &Layout)],
-) -> Result<CpuStorage> {
-    fn typed<'a, T: Elem>(
-        name: &str,
-        inputs: &[(&'a CpuStorage, &Layout)],
-    ) -> Result<Option<Vec<&'a [T]>>> {
-        let mut out = Vec::with_capacity(inputs.len());
-        for (storage, layout) in inputs {
-            let Some(data) = T::slice(storage) else {
-                return Ok(None);
-            };
-            match layout.contiguous_offsets() {
-                Some((start, end)) => out.push(&data[start..end]),
-                None => candle_core::bail!("{name}: inputs must be contiguous"),
-            }
-        }
-        Ok(Some(out))
-    }
-    let label = || format!("{} {:?}", K::NAME, inputs[0].1.dims());
-    if let Some(slices) = typed::<f32>(K::NAME, inputs)? {
-        return Ok(f32::storage(timed(label, || kernel.run(&slices))?));
-    }
-    if let Some(slices) = typed::<f64>(K::NAME, inputs)? {
-        return Ok(f64::storage(timed(label, || kernel.run(&slices))?));
-    }
-    let dtypes: Vec<_> = inputs.iter().map(|(s, _)| s.dtype()).collect();
-    candle_core::bail!(
-        "{}: inputs must be all f32 or all f64, got {dtypes:?}",
-        K::NAME
-    )
-}
-
-/// Fails unless the slice lengths are `expected`, naming the op.
-pub(crate) fn check_lengths<T>(name: &str, inputs: &[&[T]], expected: &[usize]) -> Result<()> {
-    let got: Vec<usize> = inputs.iter().map(|s| s.len()).collect();
-    if got != expected {
-        candle_core::bail!("{name}: input sizes {got:?}, expected {expected:?}")
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! What an op is configured with, shared by the CPU kernels and the reference path: the
+//! What an op is configured with, shared by the CPU kernels and the portable ops: the
 //! activation fused after it.
 
 /// An activation applied elementwise after an op.

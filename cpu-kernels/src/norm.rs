@@ -6,13 +6,14 @@
 //! own statistics, ∂L/∂x = γ / √(σ² + ε) · (g − Σ g / n − x̂ · Σ g·x̂ / n); with fixed
 //! statistics (inference) it is γ / √(σ² + ε) · g.
 
-use candle_core::{CpuStorage, CustomOp1, CustomOp2, CustomOp3, Layout, Result, Shape, Tensor};
+use candle_core::{Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
 
 use super::activation::activation_grad;
-use super::elem::{check_lengths, cpu_run, Elem, Kernel};
+use super::custom_op::{check_lengths, impl_custom_op, Kernel};
+use super::elem::Elem;
 use super::kinds::Activation;
-use super::reference;
+use super::portable;
 
 /// Per-channel mean and biased variance (no backward pass): x (C, …) → (2, C).
 #[derive(Debug, Clone, Copy)]
@@ -77,6 +78,10 @@ impl Kernel for ChannelStats {
         let vars = stats.iter().map(|s| T::from_f64(s.1));
         Ok(means.chain(vars).collect())
     }
+
+    fn output_shape(&self, _inputs: &[&Layout]) -> Shape {
+        Shape::from((2, self.channels))
+    }
 }
 
 impl Kernel for BatchNorm {
@@ -100,6 +105,10 @@ impl Kernel for BatchNorm {
                 self.act.apply_affine(y, x, scale, shift);
             });
         Ok(y)
+    }
+
+    fn output_shape(&self, inputs: &[&Layout]) -> Shape {
+        inputs[0].shape().clone()
     }
 }
 
@@ -127,6 +136,10 @@ impl Kernel for GradSums {
         let sg = sums.iter().map(|s| T::from_f64(s.0));
         let sgx = sums.iter().map(|s| T::from_f64(s.1));
         Ok(sg.chain(sgx).collect())
+    }
+
+    fn output_shape(&self, inputs: &[&Layout]) -> Shape {
+        Shape::from((2, inputs[2].dims()[1]))
     }
 }
 
@@ -165,34 +178,15 @@ impl Kernel for InputGrad {
             });
         Ok(dx)
     }
-}
 
-impl CustomOp1 for ChannelStats {
-    fn name(&self) -> &'static str {
-        Self::NAME
-    }
-
-    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
-        Ok((cpu_run(self, &[(s, l)])?, Shape::from((2, self.channels))))
+    fn output_shape(&self, inputs: &[&Layout]) -> Shape {
+        inputs[0].shape().clone()
     }
 }
 
-impl CustomOp2 for BatchNorm {
-    fn name(&self) -> &'static str {
-        Self::NAME
-    }
-
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
-        Ok((cpu_run(self, &[(s1, l1), (s2, l2)])?, l1.shape().clone()))
-    }
-
-    fn bwd(
+impl BatchNorm {
+    /// The gradients in x and the parameters (γ, β; none for the constant statistics).
+    fn backward(
         &self,
         x: &Tensor,
         params: &Tensor,
@@ -232,51 +226,17 @@ impl CustomOp2 for BatchNorm {
     }
 }
 
-impl CustomOp3 for GradSums {
-    fn name(&self) -> &'static str {
-        Self::NAME
-    }
-
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-        s3: &CpuStorage,
-        l3: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
-        let c = l3.dims()[1];
-        let out = cpu_run(self, &[(s1, l1), (s2, l2), (s3, l3)])?;
-        Ok((out, Shape::from((2, c))))
-    }
-}
-
-impl CustomOp3 for InputGrad {
-    fn name(&self) -> &'static str {
-        Self::NAME
-    }
-
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-        s3: &CpuStorage,
-        l3: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
-        let out = cpu_run(self, &[(s1, l1), (s2, l2), (s3, l3)])?;
-        Ok((out, l1.shape().clone()))
-    }
-}
+impl_custom_op!(ChannelStats: CustomOp1);
+impl_custom_op!(BatchNorm: CustomOp2, backward);
+impl_custom_op!(GradSums: CustomOp3);
+impl_custom_op!(InputGrad: CustomOp3);
 
 /// The mean and biased variance of each channel of channels-major `x` (C, B, H, W) over its
 /// batch and cells, as (2, C) (no gradient).
 pub fn channel_stats(x: &Tensor) -> Result<Tensor> {
     let channels = x.dims4()?.0;
     if !x.device().is_cpu() {
-        return reference::channel_stats(x);
+        return portable::channel_stats(x);
     }
     x.detach()
         .contiguous()?
@@ -308,7 +268,7 @@ pub fn batch_norm(
         )
     }
     if !x.device().is_cpu() {
-        return reference::batch_norm(x, gamma, beta, stats, batch_stats, eps, act);
+        return portable::batch_norm(x, gamma, beta, stats, batch_stats, eps, act);
     }
     let params = Tensor::cat(
         &[&gamma.unsqueeze(0)?, &beta.unsqueeze(0)?, &stats.detach()],
@@ -327,7 +287,7 @@ mod tests {
     use candle_core::Var;
 
     use super::*;
-    use crate::reference::testing::{assert_close, random, GradCheck};
+    use crate::portable::testing::{assert_close, random, GradCheck};
 
     fn check(batch_stats: bool, act: Activation) {
         let x = Var::from_tensor(&random((3, 4, 2, 5), 1)).unwrap();
@@ -338,7 +298,7 @@ mod tests {
                 let stats = channel_stats(&x).unwrap();
                 assert_close(
                     &stats,
-                    &reference::channel_stats(&x).unwrap(),
+                    &portable::channel_stats(&x).unwrap(),
                     1e-12,
                     "stats",
                 );
@@ -352,7 +312,7 @@ mod tests {
         let check = GradCheck::new(&[&x, &gamma, &beta]);
         let ours = batch_norm(&x, &gamma, &beta, &stats, batch_stats, 1e-3, act).unwrap();
         let expected =
-            reference::batch_norm(&x, &gamma, &beta, &stats, batch_stats, 1e-3, act).unwrap();
+            portable::batch_norm(&x, &gamma, &beta, &stats, batch_stats, 1e-3, act).unwrap();
         check.assert_same(
             &ours,
             &expected,

@@ -13,7 +13,7 @@ static TOTALS: Mutex<Option<HashMap<String, (Duration, usize)>>> = Mutex::new(No
 /// The time spent in one kernel on inputs of one shape.
 #[derive(Debug, Clone, PartialEq)]
 pub struct KernelTime {
-    /// The kernel's name and the shape of its first input.
+    /// The kernel's name, its method where it has a choice, and the shape of its first input.
     pub label: String,
     /// Total wall-clock seconds.
     pub seconds: f64,

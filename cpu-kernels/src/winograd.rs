@@ -51,10 +51,10 @@ pub(crate) fn applies(g: &ConvGeometry) -> bool {
     g.kernel == 4 && g.stride == 2 && g.out_h % 2 == 0 && g.out_w % 2 == 0
 }
 
-/// Whether a convolution runs here: [`applies`], with at least [`MIN_CHANNELS`] input
-/// channels and [`MIN_TILES`] tiles in the batch (the same choice for every thread count, so
-/// results do not depend on it).
-pub(crate) fn chosen(g: &ConvGeometry) -> bool {
+/// Whether a convolution suits this algorithm ([`super::method::ConvMethod::choose`]'s rule):
+/// [`applies`], with at least [`MIN_CHANNELS`] input channels and [`MIN_TILES`] tiles in the
+/// batch.
+pub(crate) fn suits(g: &ConvGeometry) -> bool {
     applies(g) && g.channels >= MIN_CHANNELS && g.batch * g.out_plane() / 4 >= MIN_TILES
 }
 
@@ -601,7 +601,7 @@ pub(crate) fn weight_grad_part<T: Elem>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::reference::testing;
+    use crate::portable::testing;
 
     /// `n` values uniform in [-1, 1) drawn from `seed`.
     fn random(n: usize, seed: u64) -> Vec<f64> {

@@ -10,7 +10,7 @@
 use std::process::ExitCode;
 
 use candle_core::DType;
-use gan_core::train::reference::check_file;
+use gan_core::train::fixture::check_file;
 
 struct Args {
     path: String,

@@ -83,9 +83,7 @@ pub fn gallery<C: AsRef<str>, B: AsRef<[u8]>>(images: &[(C, B)]) -> Html {
             )
         })
         .collect();
-    Html(format!(
-        "<div style=\"display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start\">{figures}</div>"
-    ))
+    wrapping_row(&figures, "align-items:flex-start")
 }
 
 /// Several audio players with captions, side by side (wrapping), in one HTML block.
@@ -100,8 +98,14 @@ pub fn players<C: AsRef<str>>(players: &[(C, Audio)]) -> Html {
             )
         })
         .collect();
+    wrapping_row(&items, "margin-top:8px")
+}
+
+/// Figures side by side, wrapping onto new lines as the page narrows; `style` is added to the
+/// row's own.
+fn wrapping_row(figures: &str, style: &str) -> Html {
     Html(format!(
-        "<div style=\"display:flex;flex-wrap:wrap;gap:12px;margin-top:8px\">{items}</div>"
+        "<div style=\"display:flex;flex-wrap:wrap;gap:12px;{style}\">{figures}</div>"
     ))
 }
 

@@ -19,6 +19,7 @@ use candle_nn::VarBuilder;
 use crate::data::Dataset;
 use crate::error::Result;
 use crate::files::io_error;
+use crate::metrics::MetricSet;
 use crate::midi::read_midi_file;
 use crate::model::{Generator, InferenceGenerator, ModelError};
 use crate::roll::{Multitrack, Track, STEPS_PER_BEAT, VOICE_NAMES};
@@ -42,6 +43,18 @@ pub fn default_dir() -> PathBuf {
         Some(dir) => PathBuf::from(dir),
         None => crate::data::default_dir().join("pretrained"),
     }
+}
+
+/// The lab's metrics of a model's raw output on the held-out snippets, beside Bach's:
+/// [`TrainedModel::held_out_snippets`].
+#[derive(Debug, Clone)]
+pub struct SnippetMetrics {
+    /// How many two-bar snippets.
+    pub snippets: usize,
+    /// The generator's (its soprano is the melody it was given).
+    pub generated: MetricSet,
+    /// Bach's four voices in the same snippets.
+    pub bach: MetricSet,
 }
 
 /// Where a [`TrainedModel`] was loaded from.
@@ -234,6 +247,37 @@ impl TrainedModel {
         arrangements(self.inference()?, &self.device, input, options)
     }
 
+    /// The generator's raw output for every two-bar snippet held out from this model's
+    /// training (conditioned on Bach's soprano, the run's fixed latent grids), its lab metrics
+    /// beside those of Bach's own voices in the same snippets.
+    pub fn held_out_snippets(&self, data: &Dataset) -> Result<SnippetMetrics> {
+        let split = data.split(
+            self.config.snippet_mode,
+            self.config.eval_fraction,
+            self.config.split_seed,
+        )?;
+        let real = &split.eval.rolls;
+        let n = real.len_of(ndarray::Axis(0));
+        // 64 snippets at a time, to bound memory.
+        let mut generated = ndarray::Array4::<f32>::zeros(real.raw_dim());
+        for start in (0..n).step_by(64) {
+            let end = (start + 64).min(n);
+            let chunk = real.slice(ndarray::s![start..end, .., .., ..]).to_owned();
+            let eval = EvalSet::new(&chunk, &self.config, DType::F32, &self.device)?;
+            let part = eval
+                .evaluate(self.inference()?, self.iteration())?
+                .generated;
+            generated
+                .slice_mut(ndarray::s![start..end, .., .., ..])
+                .assign(&part);
+        }
+        Ok(SnippetMetrics {
+            snippets: n,
+            generated: MetricSet::compute(generated.view())?,
+            bach: MetricSet::compute(real.view())?,
+        })
+    }
+
     /// Each chorale held out from this model's training, composed from its soprano as
     /// `gan compose` does it by default, with its voice leading beside Bach's.
     pub fn held_out(&self, data: &Dataset) -> Result<HeldOut> {
@@ -339,7 +383,7 @@ fn checkpoint_error(path: PathBuf, reason: &str) -> TrainError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::ops::reference::testing::max_abs;
+    use crate::model::ops::portable::testing::max_abs;
     use crate::model::{Gan, ModelConfig};
     use crate::train::{RunLog, TrainConfig, WganGp};
 

@@ -8,25 +8,30 @@
 //! convolutions of the input with 3 × 3, 3 × 2, 2 × 3 and 2 × 2 kernels: 25 taps where the
 //! upsampled convolution has 4 × 16, and the upsampled input is never stored.
 //!
-//! All four phases read one tap-major 3 × 3 column matrix of the input, each through a few
-//! blocks of its rows. The phase kernels are a linear function of the 4 × 4 kernel
+//! By [`UpsampleMethod::Im2colGemm`], all four phases read one tap-major 3 × 3 column matrix of
+//! the input, each through a few blocks of its rows ([`row_winograd`] and [`shift_add`] are
+//! the other methods). The phase kernels are a linear function of the 4 × 4 kernel
 //! ([`UpsampleKernel`]), so gradients reach the 4 × 4 kernel through that map's adjoint.
 
 use std::ops::Range;
 
-use candle_core::{CpuStorage, CustomOp1, CustomOp2, CustomOp3, Layout, Result, Shape, Tensor};
+use candle_core::{Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
 
-mod narrow;
-mod pairs;
+mod method;
+pub(crate) mod row_winograd;
+pub(crate) mod shift_add;
+
+pub use method::UpsampleMethod;
 
 use super::activation::activation_grad;
-use super::elem::{check_lengths, cpu_run, with_scratch, Elem, Kernel};
+use super::custom_op::{check_lengths, impl_custom_op, Kernel};
+use super::elem::{with_scratch, Elem};
 use super::gemm::{matmul_into, View};
 use super::im2col::{batch_chunks, col2im_add, im2col_into, ConvGeometry, RowOrder};
 use super::kinds::Activation;
 use super::parts::{assemble, map_parts, output_parts, sum, SUM_PARTS};
-use super::reference;
+use super::portable;
 
 /// For output phase r on one axis (0: even cells, 1: odd cells), the tap of the 3-tap
 /// kernel (0, 1, 2 for offsets −1, 0, +1) that each of the 4 × 4 kernel's taps adds to.
@@ -155,7 +160,7 @@ fn phase_kernels_adjoint<T: Elem>(dp: &[T], c: usize) -> Vec<T> {
 }
 
 /// The 3 × 3, stride 1, padding 1 geometry whose column matrix all phases read.
-fn phase_geometry(c: usize, b: usize, h: usize, w: usize) -> ConvGeometry {
+pub(crate) fn phase_geometry(c: usize, b: usize, h: usize, w: usize) -> ConvGeometry {
     ConvGeometry {
         channels: c,
         batch: b,
@@ -226,18 +231,19 @@ fn phase_outputs<T: Elem>(
     });
 }
 
-/// The kernel in the form the products read: the stacked phase kernels (O, 25·C), or for a
-/// layer with few outputs the tap-major kernel (25·O, C) of [`narrow`].
+/// The kernel in the form the products read: the stacked phase kernels (O, 25·C), or for
+/// [`UpsampleMethod::ShiftAdd`] the tap-major kernel (25·O, C) of [`shift_add`].
 enum Kernels<'a, T> {
     Stacked(&'a [T]),
     TapMajor(Vec<T>),
 }
 
 impl<'a, T: Elem> Kernels<'a, T> {
-    fn new(p: &'a [T], o: usize, c: usize) -> Self {
-        match narrow::suits(o, c) {
-            true => Self::TapMajor(narrow::tap_major(p, o, c)),
-            false => Self::Stacked(p),
+    /// The kernel `method` reads (row Winograd transforms the stacked one itself).
+    fn new(p: &'a [T], o: usize, c: usize, method: UpsampleMethod) -> Self {
+        match method {
+            UpsampleMethod::ShiftAdd => Self::TapMajor(shift_add::tap_major(p, o, c)),
+            UpsampleMethod::Im2colGemm | UpsampleMethod::RowWinograd => Self::Stacked(p),
         }
     }
 
@@ -245,7 +251,7 @@ impl<'a, T: Elem> Kernels<'a, T> {
     fn chunk_rows(&self, g: &ConvGeometry, o: usize) -> usize {
         match self {
             Self::Stacked(_) => chunk_rows(g, o),
-            Self::TapMajor(_) => narrow::chunk_rows(o),
+            Self::TapMajor(_) => shift_add::chunk_rows(o),
         }
     }
 }
@@ -267,7 +273,7 @@ fn forward_part<T: Elem>(
             match kernels {
                 Kernels::Stacked(p) => phase_outputs(x, p, g, samples.clone(), out),
                 Kernels::TapMajor(wt) => with_scratch(TOTAL_TAPS * o * n, |z| {
-                    narrow::phase_outputs(x, wt, g, samples.clone(), z, out)
+                    shift_add::phase_outputs(x, wt, g, samples.clone(), z, out)
                 }),
             }
             for (oi, yo) in y.chunks_mut(plane).enumerate() {
@@ -281,16 +287,17 @@ fn forward_part<T: Elem>(
 }
 
 /// y (O, B, 2H, 2W) = act(upsample-conv(x) + bias), the batch's parts in parallel.
-fn forward<T: Elem>(x: &[T], p: &[T], bias: &[T], g: &ConvGeometry, act: Activation) -> Vec<T> {
-    let o = bias.len();
-    if pairs::suits(g, o) {
-        let parts = pairs::forward(x, p, o, g, output_parts());
-        return assemble(&parts, o, 4 * g.in_plane(), Some(bias), act);
-    }
-    let kernels = Kernels::new(p, o, g.channels);
-    let parts = map_parts(g.batch, output_parts(), |part| {
-        forward_part(x, &kernels, o, g, part)
-    });
+fn forward<T: Elem>(x: &[T], p: &[T], bias: &[T], plan: &UpsamplePlan, act: Activation) -> Vec<T> {
+    let (g, o) = (&plan.g, bias.len());
+    let parts = match plan.method {
+        UpsampleMethod::RowWinograd => row_winograd::forward(x, p, o, g, output_parts()),
+        method => {
+            let kernels = Kernels::new(p, o, g.channels, method);
+            map_parts(g.batch, output_parts(), |part| {
+                forward_part(x, &kernels, o, g, part)
+            })
+        }
+    };
     assemble(&parts, o, 4 * g.in_plane(), Some(bias), act)
 }
 
@@ -339,19 +346,23 @@ fn transpose_part<T: Elem>(gy: &[T], p: &[T], g: &ConvGeometry, part: Range<usiz
 }
 
 /// dx (C, B, H, W): the adjoint in x, the batch's parts in parallel.
-fn transpose<T: Elem>(gy: &[T], p: &[T], g: &ConvGeometry) -> Vec<T> {
+fn transpose<T: Elem>(gy: &[T], p: &[T], plan: &UpsamplePlan) -> Vec<T> {
+    let g = &plan.g;
     let o = p.len() / (TOTAL_TAPS * g.channels).max(1);
-    if pairs::suits(g, o) {
-        let parts = pairs::transpose(gy, p, g, output_parts());
-        return assemble(&parts, g.channels, g.in_plane(), None, Activation::Identity);
-    }
-    let kernels = Kernels::new(p, o, g.channels);
-    let parts = map_parts(g.batch, output_parts(), |part| match &kernels {
-        Kernels::Stacked(p) => transpose_part(gy, p, g, part),
-        Kernels::TapMajor(wt) => narrow::transpose_part(wt, g, part, |samples, gp| {
-            gather_phases(gy, g, o, samples, gp)
+    let parts = match plan.method {
+        UpsampleMethod::RowWinograd => row_winograd::transpose(gy, p, g, output_parts()),
+        UpsampleMethod::ShiftAdd => {
+            let wt = shift_add::tap_major(p, o, g.channels);
+            map_parts(g.batch, output_parts(), |part| {
+                shift_add::transpose_part(&wt, g, part, |samples, gp| {
+                    gather_phases(gy, g, o, samples, gp)
+                })
+            })
+        }
+        UpsampleMethod::Im2colGemm => map_parts(g.batch, output_parts(), |part| {
+            transpose_part(gy, p, g, part)
         }),
-    });
+    };
     assemble(&parts, g.channels, g.in_plane(), None, Activation::Identity)
 }
 
@@ -387,16 +398,25 @@ fn kernel_grad_part<T: Elem>(
 }
 
 /// The gradient of the stacked phase kernels: the parts' sums added in order.
-fn kernel_grad<T: Elem>(x: &[T], gy: &[T], g: &ConvGeometry, o: usize) -> Vec<T> {
-    if pairs::suits(g, o) {
-        return pairs::kernel_grad(x, gy, g, o);
+fn kernel_grad<T: Elem>(x: &[T], gy: &[T], plan: &UpsamplePlan, o: usize) -> Vec<T> {
+    let g = &plan.g;
+    match plan.method {
+        UpsampleMethod::RowWinograd => row_winograd::kernel_grad(x, gy, g, o),
+        UpsampleMethod::ShiftAdd => {
+            shift_add::kernel_grad(x, g, o, |samples, gp| gather_phases(gy, g, o, samples, gp))
+        }
+        UpsampleMethod::Im2colGemm => sum(map_parts(g.batch, SUM_PARTS, |part| {
+            kernel_grad_part(x, gy, g, o, part)
+        })),
     }
-    if narrow::suits(o, g.channels) {
-        return narrow::kernel_grad(x, g, o, |samples, gp| gather_phases(gy, g, o, samples, gp));
-    }
-    sum(map_parts(g.batch, SUM_PARTS, |part| {
-        kernel_grad_part(x, gy, g, o, part)
-    }))
+}
+
+/// An upsample-convolution's phase geometry and the method chosen for it, which its ops,
+/// forward and backward, all follow.
+#[derive(Debug, Clone, Copy)]
+struct UpsamplePlan {
+    g: ConvGeometry,
+    method: UpsampleMethod,
 }
 
 /// weight (O, C, 4, 4) → stacked phase kernels (O, 25·C).
@@ -415,23 +435,27 @@ struct PhaseKernelsAdjoint {
 /// (O, B, 2H, 2W).
 #[derive(Debug, Clone, Copy)]
 struct UpConv {
-    g: ConvGeometry,
+    plan: UpsamplePlan,
     act: Activation,
 }
 
 /// Its adjoint in x (no backward pass): gy (O, B, 2H, 2W), phase kernels → (C, B, H, W).
 #[derive(Debug, Clone, Copy)]
-struct UpConvTranspose(ConvGeometry);
+struct UpConvTranspose(UpsamplePlan);
 
 /// Its phase kernels' gradient (no backward pass): x, gy → (O, 25·C).
 #[derive(Debug, Clone, Copy)]
-struct UpConvKernelGrad(ConvGeometry);
+struct UpConvKernelGrad(UpsamplePlan);
 
 impl Kernel for PhaseKernels {
     const NAME: &'static str = "phase-kernels";
 
     fn run<T: Elem>(&self, inputs: &[&[T]]) -> Result<Vec<T>> {
         Ok(phase_kernels(inputs[0], self.channels))
+    }
+
+    fn output_shape(&self, inputs: &[&Layout]) -> Shape {
+        Shape::from((inputs[0].dims()[0], TOTAL_TAPS * self.channels))
     }
 }
 
@@ -441,16 +465,31 @@ impl Kernel for PhaseKernelsAdjoint {
     fn run<T: Elem>(&self, inputs: &[&[T]]) -> Result<Vec<T>> {
         Ok(phase_kernels_adjoint(inputs[0], self.channels))
     }
+
+    fn output_shape(&self, inputs: &[&Layout]) -> Shape {
+        Shape::from((inputs[0].dims()[0], self.channels, 4, 4))
+    }
 }
 
 impl Kernel for UpConv {
     const NAME: &'static str = "upsample-conv2d";
 
     fn run<T: Elem>(&self, inputs: &[&[T]]) -> Result<Vec<T>> {
-        let (g, o) = (&self.g, inputs[2].len());
+        let (g, o) = (&self.plan.g, inputs[2].len());
         let sizes = [g.input_len(), o * TOTAL_TAPS * g.channels, o];
         check_lengths(Self::NAME, inputs, &sizes)?;
-        Ok(forward(inputs[0], inputs[1], inputs[2], g, self.act))
+        Ok(forward(
+            inputs[0], inputs[1], inputs[2], &self.plan, self.act,
+        ))
+    }
+
+    fn output_shape(&self, inputs: &[&Layout]) -> Shape {
+        let (g, o) = (&self.plan.g, inputs[2].shape().elem_count());
+        Shape::from((o, g.batch, 2 * g.h, 2 * g.w))
+    }
+
+    fn method(&self) -> Option<&'static str> {
+        Some(self.plan.method.name())
     }
 }
 
@@ -458,11 +497,20 @@ impl Kernel for UpConvTranspose {
     const NAME: &'static str = "upsample-conv2d-transpose";
 
     fn run<T: Elem>(&self, inputs: &[&[T]]) -> Result<Vec<T>> {
-        let g = &self.0;
+        let g = &self.0.g;
         let o = inputs[1].len() / (TOTAL_TAPS * g.channels).max(1);
         let sizes = [o * g.batch * 4 * g.in_plane(), o * TOTAL_TAPS * g.channels];
         check_lengths(Self::NAME, inputs, &sizes)?;
-        Ok(transpose(inputs[0], inputs[1], g))
+        Ok(transpose(inputs[0], inputs[1], &self.0))
+    }
+
+    fn output_shape(&self, _inputs: &[&Layout]) -> Shape {
+        let g = &self.0.g;
+        Shape::from((g.channels, g.batch, g.h, g.w))
+    }
+
+    fn method(&self) -> Option<&'static str> {
+        Some(self.0.method.name())
     }
 }
 
@@ -470,29 +518,25 @@ impl Kernel for UpConvKernelGrad {
     const NAME: &'static str = "upsample-conv2d-kernel-grad";
 
     fn run<T: Elem>(&self, inputs: &[&[T]]) -> Result<Vec<T>> {
-        let g = &self.0;
-        let o = inputs[1].len() / (g.batch * 4 * g.in_plane()).max(1);
-        check_lengths(
-            Self::NAME,
-            inputs,
-            &[g.input_len(), o * g.batch * 4 * g.in_plane()],
-        )?;
-        Ok(kernel_grad(inputs[0], inputs[1], g, o))
+        let g = &self.0.g;
+        let gy_len = g.batch * 4 * g.in_plane();
+        let o = inputs[1].len() / gy_len.max(1);
+        check_lengths(Self::NAME, inputs, &[g.input_len(), o * gy_len])?;
+        Ok(kernel_grad(inputs[0], inputs[1], &self.0, o))
+    }
+
+    fn output_shape(&self, inputs: &[&Layout]) -> Shape {
+        Shape::from((inputs[1].dims()[0], TOTAL_TAPS * self.0.g.channels))
+    }
+
+    fn method(&self) -> Option<&'static str> {
+        Some(self.0.method.name())
     }
 }
 
-impl CustomOp1 for PhaseKernels {
-    fn name(&self) -> &'static str {
-        Self::NAME
-    }
-
-    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
-        let o = l.dims()[0];
-        let shape = Shape::from((o, TOTAL_TAPS * self.channels));
-        Ok((cpu_run(self, &[(s, l)])?, shape))
-    }
-
-    fn bwd(&self, _w: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
+impl PhaseKernels {
+    /// The 4 × 4 kernel's gradient: the adjoint map applied to the phase kernels' gradient.
+    fn backward(&self, _w: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
         let adjoint = PhaseKernelsAdjoint {
             channels: self.channels,
         };
@@ -500,39 +544,9 @@ impl CustomOp1 for PhaseKernels {
     }
 }
 
-impl CustomOp1 for PhaseKernelsAdjoint {
-    fn name(&self) -> &'static str {
-        Self::NAME
-    }
-
-    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
-        let o = l.dims()[0];
-        let shape = Shape::from((o, self.channels, 4, 4));
-        Ok((cpu_run(self, &[(s, l)])?, shape))
-    }
-}
-
-impl CustomOp3 for UpConv {
-    fn name(&self) -> &'static str {
-        Self::NAME
-    }
-
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-        s3: &CpuStorage,
-        l3: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
-        let g = &self.g;
-        let o = l3.shape().elem_count();
-        let shape = Shape::from((o, g.batch, 2 * g.h, 2 * g.w));
-        Ok((cpu_run(self, &[(s1, l1), (s2, l2), (s3, l3)])?, shape))
-    }
-
-    fn bwd(
+impl UpConv {
+    /// The gradients in x, the phase kernels and the bias that take part in the graph.
+    fn backward(
         &self,
         x: &Tensor,
         p: &Tensor,
@@ -542,13 +556,13 @@ impl CustomOp3 for UpConv {
     ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
         let g_pre = activation_grad(res, grad, self.act)?.contiguous()?;
         let dx = match x.track_op() {
-            true => Some(g_pre.apply_op2_no_bwd(&p.contiguous()?, &UpConvTranspose(self.g))?),
+            true => Some(g_pre.apply_op2_no_bwd(&p.contiguous()?, &UpConvTranspose(self.plan))?),
             false => None,
         };
         let dp = match p.track_op() {
             true => Some(
                 x.contiguous()?
-                    .apply_op2_no_bwd(&g_pre, &UpConvKernelGrad(self.g))?,
+                    .apply_op2_no_bwd(&g_pre, &UpConvKernelGrad(self.plan))?,
             ),
             false => None,
         };
@@ -560,41 +574,11 @@ impl CustomOp3 for UpConv {
     }
 }
 
-impl CustomOp2 for UpConvTranspose {
-    fn name(&self) -> &'static str {
-        Self::NAME
-    }
-
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
-        let g = &self.0;
-        let shape = Shape::from((g.channels, g.batch, g.h, g.w));
-        Ok((cpu_run(self, &[(s1, l1), (s2, l2)])?, shape))
-    }
-}
-
-impl CustomOp2 for UpConvKernelGrad {
-    fn name(&self) -> &'static str {
-        Self::NAME
-    }
-
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
-        let o = l2.dims()[0];
-        let shape = Shape::from((o, TOTAL_TAPS * self.0.channels));
-        Ok((cpu_run(self, &[(s1, l1), (s2, l2)])?, shape))
-    }
-}
+impl_custom_op!(PhaseKernels: CustomOp1, backward);
+impl_custom_op!(PhaseKernelsAdjoint: CustomOp1);
+impl_custom_op!(UpConv: CustomOp3, backward);
+impl_custom_op!(UpConvTranspose: CustomOp2);
+impl_custom_op!(UpConvKernelGrad: CustomOp2);
 
 /// The kernel of an upsample-convolution in the form its op reads: on the CPU the four phase
 /// kernels stacked as (O, 25·C), elsewhere the 4 × 4 kernel (O, C, 4, 4) itself.
@@ -663,11 +647,14 @@ pub fn upsample_conv2d(
         )
     }
     if !kernel.phases || !x.device().is_cpu() {
-        return reference::upsample_conv2d(x, &kernel.kernel, bias, act);
+        return portable::upsample_conv2d(x, &kernel.kernel, bias, act);
     }
-    let g = phase_geometry(c, b, h, w);
+    let plan = UpsamplePlan {
+        g: phase_geometry(c, b, h, w),
+        method: UpsampleMethod::choose(kernel.out_channels, [c, b, h, w]),
+    };
     x.contiguous()?
-        .apply_op3(&kernel.kernel, &bias.contiguous()?, UpConv { g, act })
+        .apply_op3(&kernel.kernel, &bias.contiguous()?, UpConv { plan, act })
 }
 
 #[cfg(test)]
@@ -675,7 +662,7 @@ mod tests {
     use candle_core::Var;
 
     use super::*;
-    use crate::reference::testing::{random, GradCheck};
+    use crate::portable::testing::{random, GradCheck};
 
     fn check(o: usize, c: usize, b: usize, h: usize, w: usize, act: Activation) {
         let x = Var::from_tensor(&random((c, b, h, w), 1)).unwrap();
@@ -685,13 +672,16 @@ mod tests {
         let kernel = UpsampleKernel::new(&weight).unwrap();
         let ours = upsample_conv2d(&x, &kernel, &bias, act).unwrap();
         assert_eq!(ours.dims(), &[o, b, 2 * h, 2 * w]);
-        let expected = reference::upsample_conv2d(&x, &weight, &bias, act).unwrap();
+        let expected = portable::upsample_conv2d(&x, &weight, &bias, act).unwrap();
         check.assert_same(&ours, &expected, &format!("{o}×{c}×{b}×{h}×{w} {act:?}"));
     }
 
     #[test]
     fn phase_convolutions_equal_the_upsampled_convolution() {
-        assert!(!narrow::suits(3, 4));
+        assert_eq!(
+            UpsampleMethod::choose(3, [4, 2, 2, 8]),
+            UpsampleMethod::Im2colGemm
+        );
         check(3, 2, 3, 3, 5, Activation::Identity);
         check(3, 4, 2, 2, 8, Activation::Relu);
         check(3, 1, 1, 1, 1, Activation::Tanh);
@@ -700,16 +690,20 @@ mod tests {
 
     #[test]
     fn row_winograd_equals_the_upsampled_convolution() {
-        let g = phase_geometry(16, 16, 2, 16);
-        assert!(pairs::suits(&g, 16) && !pairs::suits(&phase_geometry(16, 16, 2, 15), 16));
+        let up = UpsampleMethod::choose;
+        assert_eq!(up(16, [16, 16, 2, 16]), UpsampleMethod::RowWinograd);
+        assert_eq!(up(16, [16, 16, 2, 15]), UpsampleMethod::Im2colGemm);
         check(16, 16, 16, 2, 16, Activation::LeakyRelu(0.2));
         check(17, 20, 32, 1, 18, Activation::Identity);
         check(16, 16, 9, 3, 20, Activation::Relu);
     }
 
     #[test]
-    fn products_with_the_input_in_place_equal_the_upsampled_convolution() {
-        assert!(narrow::suits(2, 23));
+    fn shift_add_equals_the_upsampled_convolution() {
+        assert_eq!(
+            UpsampleMethod::choose(2, [23, 3, 3, 5]),
+            UpsampleMethod::ShiftAdd
+        );
         check(2, 23, 3, 3, 5, Activation::Tanh);
         check(1, 12, 2, 1, 1, Activation::Identity);
         check(2, 23, 2, 4, 1, Activation::LeakyRelu(0.2));

@@ -1,7 +1,7 @@
 //! Accompaniment for any melody: the melody is moved into the soprano's register, cut into
 //! bar-aligned two-bar windows, and the generator writes alto, tenor and bass for every window
 //! with one latent grid per sample, so the voices keep their character from window to window.
-//! Each generated voice is read as a sung line, one note at a time in its range ([`decode`]);
+//! Each generated voice is read as a sung line, one note at a time in its range ([`decode_line`]);
 //! then the repair step moves the notes that break a rule of part writing ([`repair`]). The
 //! output keeps the input melody, unchanged, as its soprano, and puts the generated voices back
 //! in the input's register. [`arrangements`] also returns the generator's voices before the

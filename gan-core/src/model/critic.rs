@@ -6,7 +6,7 @@ use candle_nn::VarBuilder;
 use super::config::ModelConfig;
 use super::layers::{Dense, SameConv2d, LEAKY_SLOPE};
 use super::ops::{activation_slopes, Activation};
-use super::summary::{LayerSummary, Summary};
+use super::summary::{LayerSummary, Summary, KERNEL_BATCH};
 use crate::roll::{N_PITCHES, N_TRACKS, SNIPPET_STEPS};
 
 /// The critic D(x, c): tracks x (B, 4, 32, 128) and condition c (B, 1, 32, 128), NCHW, give one
@@ -175,7 +175,9 @@ impl Critic {
         for (i, conv) in self.convs.iter().enumerate() {
             let s = 2 << i;
             let shape = [h / s, w / s, f << i];
-            rows.push(LayerSummary::conv(format!("c{}_conv", i + 1), shape, conv));
+            let kernel = conv.method(KERNEL_BATCH, h >> i, w >> i).name();
+            let name = format!("c{}_conv", i + 1);
+            rows.push(LayerSummary::conv(name, shape, conv.param_count(), kernel));
             rows.push(LayerSummary::new(
                 format!("c{}_lrelu", i + 1),
                 "LeakyReLU",
@@ -199,7 +201,7 @@ impl Critic {
 
 #[cfg(test)]
 mod tests {
-    use crate::model::ops::reference::testing::max_abs;
+    use crate::model::ops::portable::testing::max_abs;
     use candle_core::{DType, Device, Var};
 
     use super::*;

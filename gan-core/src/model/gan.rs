@@ -294,6 +294,19 @@ mod tests {
         assert!(text.contains("up4_conv (Conv2D)"), "{text}");
         assert!(text.contains("(None, 4, 16, 256)"), "{text}");
         assert!(text.contains("Total params: 8,273,540"), "{text}");
+        // The convolutions name the method their kernel runs by at the training batch.
+        let kernel = |t: &crate::model::Summary, name: &str| {
+            let row = t.layers.iter().find(|l| l.name == name);
+            row.and_then(|l| l.kernel)
+        };
+        assert_eq!(kernel(&g, "down1_conv"), Some("im2col-gemm"));
+        assert_eq!(kernel(&g, "down2_conv"), Some("winograd"));
+        assert_eq!(kernel(&g, "up4_conv"), Some("im2col-gemm"));
+        assert_eq!(kernel(&g, "up5_conv"), Some("row-winograd"));
+        assert_eq!(kernel(&g, "out_conv"), Some("shift-add"));
+        assert_eq!(kernel(&g, "up5_bn"), None);
+        assert_eq!(kernel(&d, "c4_conv"), Some("winograd"));
+        assert!(text.contains("Kernel (batch 64)"), "{text}");
         // The trainable variables are what the optimiser sees.
         let n: usize = gan
             .trainable_generator_vars()

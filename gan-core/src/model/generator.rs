@@ -7,7 +7,7 @@ use candle_nn::VarBuilder;
 use super::config::{ModelConfig, LATENT_PITCHES, LATENT_STEPS};
 use super::layers::{BatchNorm, Mode, SameConv2d, UpsampleConv2d, BN_EPSILON, LEAKY_SLOPE};
 use super::ops::{self, Activation, UpsampleKernel};
-use super::summary::{LayerSummary, Summary};
+use super::summary::{LayerSummary, Summary, KERNEL_BATCH};
 use crate::roll::{N_PITCHES, N_TRACKS, SNIPPET_STEPS};
 
 /// A down block: Conv2D(k4, stride 2, 'same') → LeakyReLU(0.2) → BatchNorm (absent in block 1).
@@ -201,7 +201,14 @@ impl Generator {
             let s = 1 << (i + 1);
             let shape = [h / s, w / s, f << i];
             let n = &block.name;
-            rows.push(LayerSummary::conv(format!("{n}_conv"), shape, &block.conv));
+            let kernel = block.conv.method(KERNEL_BATCH, h >> i, w >> i).name();
+            let params = block.conv.param_count();
+            rows.push(LayerSummary::conv(
+                format!("{n}_conv"),
+                shape,
+                params,
+                kernel,
+            ));
             rows.push(LayerSummary::new(
                 format!("{n}_lrelu"),
                 "LeakyReLU",
@@ -234,10 +241,14 @@ impl Generator {
                 0,
                 0,
             ));
+            // The convolution reads the block's input before the upsampling.
+            let kernel = block.conv.method(KERNEL_BATCH, h / s / 2, w / s / 2).name();
+            let params = block.conv.conv().param_count();
             rows.push(LayerSummary::conv(
                 format!("{n}_conv"),
                 shape,
-                block.conv.conv(),
+                params,
+                kernel,
             ));
             rows.push(LayerSummary::batch_norm(
                 format!("{n}_bn"),
@@ -261,10 +272,13 @@ impl Generator {
             0,
             0,
         ));
+        let kernel = self.out.method(KERNEL_BATCH, h / 2, w / 2).name();
+        let params = self.out.conv().param_count();
         rows.push(LayerSummary::conv(
             "out_conv",
             [h, w, N_TRACKS],
-            self.out.conv(),
+            params,
+            kernel,
         ));
         rows.push(LayerSummary::new(
             "out_tanh",
@@ -398,7 +412,7 @@ mod tests {
     use candle_core::{DType, Device};
 
     use super::*;
-    use crate::model::ops::reference::testing::{assert_close, random};
+    use crate::model::ops::portable::testing::{assert_close, random};
     use crate::model::Gan;
 
     #[test]

@@ -7,7 +7,7 @@
 use candle_core::{DType, Result, Tensor, Var, D};
 use candle_nn::{Init, VarBuilder};
 
-use super::ops::{self, Activation, ConvGeometry, UpsampleKernel};
+use super::ops::{self, Activation, ConvGeometry, ConvMethod, UpsampleKernel, UpsampleMethod};
 
 /// The slope LeakyReLU uses below zero in the lab's networks.
 pub const LEAKY_SLOPE: f64 = 0.2;
@@ -134,6 +134,12 @@ impl SameConv2d {
         }
     }
 
+    /// The method its CPU kernel runs by on `batch` inputs of `h` × `w` cells.
+    pub fn method(&self, batch: usize, h: usize, w: usize) -> ConvMethod {
+        let channels = self.weight.dims()[1];
+        ConvMethod::choose(&self.geometry(channels, batch, h, w))
+    }
+
     /// Applies the convolution to channels-major `x` (I, B, H, W), then `act`:
     /// (O, B, ⌈H/s⌉, ⌈W/s⌉).
     pub fn forward(&self, x: &Tensor, act: Activation) -> Result<Tensor> {
@@ -189,6 +195,13 @@ impl UpsampleConv2d {
     /// The 4 × 4 convolution applied after the upsampling.
     pub fn conv(&self) -> &SameConv2d {
         &self.conv
+    }
+
+    /// The method its CPU kernel runs by on `batch` inputs of `h` × `w` cells (before the
+    /// upsampling).
+    pub fn method(&self, batch: usize, h: usize, w: usize) -> UpsampleMethod {
+        let (o, c) = (self.conv.weight.dims()[0], self.conv.weight.dims()[1]);
+        UpsampleMethod::choose(o, [c, batch, h, w])
     }
 
     /// Upsamples channels-major `x` (I, B, H, W) and convolves it, then `act`: (O, B, 2H, 2W).
@@ -372,13 +385,13 @@ pub fn is_supported_dtype(dtype: DType) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use crate::model::ops::reference::testing::max_abs;
+    use crate::model::ops::portable::testing::max_abs;
     use std::collections::HashMap;
 
     use candle_core::{Device, Var};
 
     use super::*;
-    use crate::model::ops::reference::upsample2;
+    use crate::model::ops::portable::upsample2;
 
     fn vb_from(tensors: &[(&str, Tensor)]) -> VarBuilder<'static> {
         let map: HashMap<String, Tensor> = tensors

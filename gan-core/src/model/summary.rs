@@ -1,8 +1,14 @@
-//! Keras-style model summaries: one row per layer with its output shape and parameter count.
+//! Keras-style model summaries: one row per layer with its output shape and parameter count,
+//! and for the convolutions the method their CPU kernel runs by.
 
 use std::fmt;
 
-use super::layers::{BatchNorm, SameConv2d};
+use super::layers::BatchNorm;
+
+/// The batch size at which a summary names each convolution's kernel method: the lab's
+/// training batch. The method can change with the batch (one sample runs im2col where 64 run
+/// Winograd's algorithm): the convolution layers' `method` gives it for any batch.
+pub const KERNEL_BATCH: usize = 64;
 
 /// One layer's row in a [`Summary`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +23,9 @@ pub struct LayerSummary {
     pub trainable: usize,
     /// The non-trainable parameter count (BatchNorm's moving statistics).
     pub non_trainable: usize,
+    /// The method the layer's CPU kernel runs by at batch [`KERNEL_BATCH`] (convolutions only),
+    /// e.g. `winograd`.
+    pub kernel: Option<&'static str>,
 }
 
 impl LayerSummary {
@@ -34,12 +43,22 @@ impl LayerSummary {
             output_shape: output_shape.into(),
             trainable,
             non_trainable,
+            kernel: None,
         }
     }
 
-    /// The row of a convolution, its counts read from the layer's tensors.
-    pub fn conv(name: impl Into<String>, shape: impl Into<Vec<usize>>, conv: &SameConv2d) -> Self {
-        Self::new(name, "Conv2D", shape, conv.param_count(), 0)
+    /// The row of a convolution with `params` trainable values whose kernel runs by the method
+    /// `kernel` at batch [`KERNEL_BATCH`] (the layer's `method`).
+    pub fn conv(
+        name: impl Into<String>,
+        shape: impl Into<Vec<usize>>,
+        params: usize,
+        kernel: &'static str,
+    ) -> Self {
+        Self {
+            kernel: Some(kernel),
+            ..Self::new(name, "Conv2D", shape, params, 0)
+        }
     }
 
     /// The row of a BatchNorm, its counts read from the layer's tensors.
@@ -112,13 +131,13 @@ pub fn grouped(n: usize) -> String {
 
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        const W: [usize; 3] = [36, 24, 12];
+        const W: [usize; 4] = [36, 24, 12, 20];
         let rule = |c: char| c.to_string().repeat(W.iter().sum::<usize>());
         writeln!(f, "Model: \"{}\"", self.name)?;
         writeln!(f, "{}", rule('='))?;
         writeln!(
             f,
-            "{:<w0$}{:<w1$}{:>w2$}",
+            "{:<w0$}{:<w1$}{:>w2$}  Kernel (batch {KERNEL_BATCH})",
             "Layer (type)",
             "Output Shape",
             "Param #",
@@ -129,16 +148,17 @@ impl fmt::Display for Summary {
         writeln!(f, "{}", rule('='))?;
         for layer in &self.layers {
             let dims: Vec<String> = layer.output_shape.iter().map(usize::to_string).collect();
-            writeln!(
-                f,
-                "{:<w0$}{:<w1$}{:>w2$}",
+            let row = format!(
+                "{:<w0$}{:<w1$}{:>w2$}  {}",
                 format!("{} ({})", layer.name, layer.kind),
                 format!("(None, {})", dims.join(", ")),
                 grouped(layer.params()),
+                layer.kernel.unwrap_or(""),
                 w0 = W[0],
                 w1 = W[1],
                 w2 = W[2]
-            )?;
+            );
+            writeln!(f, "{}", row.trim_end())?;
         }
         writeln!(f, "{}", rule('='))?;
         writeln!(f, "Total params: {}", grouped(self.total_params()))?;

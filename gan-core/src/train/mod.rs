@@ -9,7 +9,7 @@
 //! - [`eval`]: [`EvalSet`], the fixed evaluation melodies and latent vectors of a run;
 //! - [`data`], [`log`], [`checkpoint`], [`run_dir`]: what a run reads and writes;
 //! - [`checkup`]: a run's health read from its log (divergence, the critic's lead, collapse);
-//! - [`reference`](mod@reference): the cross-check against the PyTorch reference's fixtures.
+//! - [`fixture`]: the cross-check against the fixtures of the PyTorch reference implementation.
 
 pub mod adam;
 pub mod checkpoint;
@@ -18,10 +18,10 @@ pub mod config;
 pub mod data;
 pub mod error;
 pub mod eval;
+pub mod fixture;
 pub mod log;
 pub mod loss;
 pub mod preset;
-pub mod reference;
 pub mod run_dir;
 pub mod seeds;
 pub mod trainer;

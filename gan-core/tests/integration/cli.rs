@@ -359,7 +359,7 @@ fn help_lists_every_subcommand() {
     let out = gan(&["--help"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     for sub in [
-        "compose", "check", "train", "export", "metrics", "render", "dataset",
+        "compose", "check", "train", "export", "evaluate", "metrics", "render", "dataset", "studio",
     ] {
         assert!(stdout.contains(sub), "{stdout}");
     }
@@ -457,6 +457,72 @@ fn train_export_and_compose_the_whole_melody() {
     assert_eq!(&png[1..4], b"PNG");
     assert!(gan(&args).status.success());
     assert_eq!(std::fs::read(dir.join("named-1.mid")).unwrap(), first);
+}
+
+#[test]
+fn evaluate_reports_a_model_on_the_held_out_chorales() {
+    let dir = scratch("evaluate");
+    let model = tiny_model(&dir);
+    let out = gan(&["evaluate", "--model", model.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for needle in [
+        "iteration 3",
+        "held-out snippets: the generator",
+        "held-out chorales composed from their soprano",
+        "parallel 5ths/8ves",
+        "lowest A, T, B in key",
+        "pitch_range",
+    ] {
+        assert!(stdout.contains(needle), "{needle:?} not in {stdout}");
+    }
+    let missing = dir.join("no-model-here");
+    let out = gan(&["evaluate", "--model", missing.to_str().unwrap()]);
+    assert_fails_with(&out, &["no-model-here"]);
+}
+
+#[test]
+fn dataset_writes_the_shipped_melodies_as_they_are() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data");
+    let dir = scratch("melodies");
+    // A data directory without the melodies: the chorales and their index.
+    let copy = dir.join("data");
+    std::fs::create_dir_all(copy.join("chorales")).unwrap();
+    for file in ["index.json", "voice_leading.json"] {
+        std::fs::copy(data.join(file), copy.join(file)).unwrap();
+    }
+    for entry in std::fs::read_dir(data.join("chorales")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, copy.join("chorales").join(path.file_name().unwrap())).unwrap();
+    }
+    let out = gan(&[
+        "dataset",
+        "--data",
+        copy.to_str().unwrap(),
+        "--write-melodies",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut files = vec![PathBuf::from("twinkle_twinkle.mid")];
+    for entry in std::fs::read_dir(data.join("melodies")).unwrap() {
+        files.push(Path::new("melodies").join(entry.unwrap().file_name()));
+    }
+    assert_eq!(files.len(), 1 + gan_core::midi::TUNES.len());
+    for file in files {
+        assert_eq!(
+            std::fs::read(copy.join(&file)).unwrap(),
+            std::fs::read(data.join(&file)).unwrap(),
+            "{} differs from the shipped file",
+            file.display()
+        );
+    }
 }
 
 /// A type-0 MIDI file (480 ticks a beat) holding middle C for `ticks` ticks.

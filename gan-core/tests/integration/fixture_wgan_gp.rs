@@ -1,7 +1,7 @@
 //! gan-core's WGAN-GP against the PyTorch float64 reference fixture (see tests/fixtures).
 
 use candle_core::DType;
-use gan_core::train::reference::{check_file, FixtureReport};
+use gan_core::train::fixture::{check_file, FixtureReport};
 
 const FIXTURE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),

@@ -16,7 +16,7 @@ use gan_core::roll::STEPS_PER_BEAT;
 pub struct Args {
     /// The MIDI file whose melody to accompany.
     melody: PathBuf,
-    /// The 4-track MIDI file to write [default: next to the input, <name>-composed.mid].
+    /// The 4-track MIDI file to write [default: next to the input, NAME-composed.mid].
     #[arg(long)]
     out: Option<PathBuf>,
     /// The WAV file to write [default: the output MIDI's path with .wav].

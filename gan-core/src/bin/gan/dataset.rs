@@ -1,4 +1,5 @@
-//! `gan dataset`: information on the data set, and export to `.npy`.
+//! `gan dataset`: information on the data set, export to `.npy`, and its derived files
+//! (Bach's voice-leading reference, the shipped melodies).
 
 use std::path::PathBuf;
 
@@ -6,6 +7,7 @@ use gan_core::data::{save_npy, Dataset, SnippetMode};
 use gan_core::files::write_atomic;
 use gan_core::metrics::voice_leading::REFERENCE_FILE;
 use gan_core::metrics::BachReference;
+use gan_core::midi::{twinkle_twinkle, write_midi_file, TUNES};
 
 /// Arguments of `gan dataset`.
 #[derive(Debug, clap::Args)]
@@ -33,6 +35,10 @@ pub struct Args {
     /// voice_leading.json.
     #[arg(long)]
     write_voice_leading: bool,
+    /// Write the shipped melodies to the data directory: our Twinkle Twinkle Little Star as
+    /// twinkle_twinkle.mid and every traditional tune as melodies/NAME.mid.
+    #[arg(long)]
+    write_melodies: bool,
 }
 
 /// Snippet modes, as command-line values.
@@ -102,6 +108,9 @@ pub fn run(args: Args) -> gan_core::Result<()> {
         write_atomic(&path, bach.to_json().as_bytes())?;
         crate::say!("wrote {}", path.display());
     }
+    if args.write_melodies {
+        write_melodies(&data.dir)?;
+    }
     if let Some(path) = args.export {
         let rolls = match args.split {
             Part::All => data.snippets(mode).rolls,
@@ -110,6 +119,27 @@ pub fn run(args: Args) -> gan_core::Result<()> {
         };
         save_npy(&path, &rolls)?;
         crate::say!("wrote {} {:?}", path.display(), rolls.shape());
+    }
+    Ok(())
+}
+
+/// Writes Twinkle and every tune of [`TUNES`] as MIDI files under `dir`.
+fn write_melodies(dir: &std::path::Path) -> gan_core::Result<()> {
+    let twinkle = dir.join("twinkle_twinkle.mid");
+    write_midi_file(&twinkle, &twinkle_twinkle())?;
+    crate::say!("wrote {}", twinkle.display());
+    for tune in TUNES {
+        // The directory is made by the atomic write.
+        let path = dir.join("melodies").join(format!("{}.mid", tune.name));
+        write_midi_file(&path, &tune.to_multitrack())?;
+        crate::say!(
+            "wrote {}: {}, {}, pickup {} steps, {} bars",
+            path.display(),
+            tune.title,
+            tune.key,
+            tune.pickup_steps,
+            tune.bars()
+        );
     }
     Ok(())
 }

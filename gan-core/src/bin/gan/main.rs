@@ -1,9 +1,10 @@
-//! `gan`: the lab's jobs without Jupyter: compose, check, train, export, metrics, render and
-//! dataset.
+//! `gan`: the lab's jobs without Jupyter: compose, check, train, export, evaluate, metrics,
+//! render, dataset and the studio.
 
 mod check;
 mod compose;
 mod dataset;
+mod evaluate;
 mod input;
 mod metrics;
 mod render;
@@ -38,6 +39,8 @@ enum Command {
     Dataset(dataset::Args),
     /// Voice-leading report of a four-voice MIDI file, beside Bach's chorales.
     Check(check::Args),
+    /// How good a model is on the chorales held out from its training, beside Bach.
+    Evaluate(evaluate::Args),
     /// Serve the studio: a web page to play, record or upload a melody and compose for it.
     Studio(studio::Args),
 }
@@ -74,6 +77,7 @@ fn main() -> ExitCode {
         Command::Render(args) => render::run(args),
         Command::Dataset(args) => dataset::run(args),
         Command::Check(args) => check::run(args),
+        Command::Evaluate(args) => evaluate::run(args),
         Command::Studio(args) => studio::run(args),
     };
     match result {

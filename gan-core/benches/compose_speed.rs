@@ -1,7 +1,7 @@
 //! Times composing for a whole melody with the shipped pretrained model on the CPU, and checks
 //! how many of the generated notes are in the input's key.
 //!
-//! Run with `cargo run --release -p gan-core --example compose_speed -- [MIDI] [--threads N]`
+//! Run with `cargo bench -p gan-core --bench compose_speed -- [MIDI] [--threads N]`
 //! (default: the data set's Twinkle Twinkle Little Star, 12 bars; 2 threads).
 
 use std::time::Instant;
@@ -19,6 +19,8 @@ fn main() -> gan_core::Result<()> {
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--threads" => threads = args.next().and_then(|t| t.parse().ok()).unwrap_or(2),
+            // `cargo bench` passes it to every bench binary.
+            "--bench" => {}
             path => input = path.into(),
         }
     }

@@ -1,5 +1,6 @@
-//! The ops written with candle's own operations on channels-major tensors: what runs on
-//! devices other than the CPU, and what the custom ops are tested against.
+//! The portable ops: the same computations written with candle's own operations on
+//! channels-major tensors, so they run on any device. They are what runs on devices other
+//! than the CPU, and what the custom ops are tested against.
 //!
 //! Convolutions go through candle's NCHW `conv2d` / `conv_transpose2d` with the 'same' padding
 //! made explicit; candle's autograd differentiates them.
@@ -233,7 +234,7 @@ pub mod testing {
                         assert_close(ga, gb, 1e-10, &format!("{label}: gradient {i}"))
                     }
                     (ga, gb) => panic!(
-                        "{label}: gradient {i} present in ours {} and in the reference {}",
+                        "{label}: gradient {i} present in ours {} and in the portable ops {}",
                         ga.is_some(),
                         gb.is_some()
                     ),

@@ -1,5 +1,6 @@
-//! The upsample-convolution of a layer with few output channels (the generator's output layer:
-//! 4 from 128), one matrix product per chunk with the input itself.
+//! Shift-add: the upsample-convolution as one product of all phase taps with the input in
+//! place, then shifted sums; for layers with few output channels (the generator's output
+//! layer: 4 from 128).
 //!
 //! Every tap of every phase kernel becomes O rows of one tap-major kernel Wₜ (25·O, C), so
 //! Z = Wₜ · x holds each tap's contribution at every input cell, and a phase's output is the
@@ -17,9 +18,12 @@ use super::super::im2col::{batch_chunks, ConvGeometry};
 use super::super::parts::{map_parts, sum, SUM_PARTS};
 use super::{Phase, FIRST_TAP, TOTAL_TAPS};
 
-/// Whether the product with the input in place suits a layer of `o` outputs from `c` inputs:
-/// when the tap rows (25·O) are far fewer than the column matrix's rows (9·C).
-pub(super) fn suits(o: usize, c: usize) -> bool {
+/// Whether this method suits a layer of `o` outputs from `c` inputs
+/// ([`UpsampleMethod::choose`]'s second rule): when the tap rows (25·O) are far fewer than
+/// the column matrix's rows (9·C).
+///
+/// [`UpsampleMethod::choose`]: crate::UpsampleMethod::choose
+pub(crate) fn suits(o: usize, c: usize) -> bool {
     4 * TOTAL_TAPS * o <= 9 * c
 }
 

@@ -2,7 +2,7 @@
 //! frameworks' benchmark: critic step, generator step and one iteration (5 critic + 1
 //! generator steps) at batch 64, generator inference at batch 1 and 64, and peak RSS.
 //!
-//!     cargo run --release -p gan-core --example bench -- --threads 2 --json bench.json
+//!     cargo bench -p gan-core --bench networks -- --threads 2 --json bench.json
 //!
 //! Options: --threads N (default 2), --reps N (5), --warmup N (2), --iter-reps N (3),
 //! --infer-reps N (10), --batch N (64), --filters N (64), --latent N (512), --pool N (12),
@@ -80,6 +80,8 @@ fn parse_args() -> Result<Args, String> {
             "--json" => a.json = Some(value()?),
             "--only" => a.only = Some(value()?),
             "--profile" => a.profile = true,
+            // `cargo bench` passes it to every bench binary.
+            "--bench" => {}
             _ => return Err(format!("unknown argument {arg}")),
         }
     }

@@ -1,6 +1,6 @@
 //! Times rendering two bars (32 steps) of four voices with the built-in synthesizer.
 //!
-//! Run with `cargo run --release -p gan-core --example render_speed`.
+//! Run with `cargo bench -p gan-core --bench render_speed`.
 
 use std::time::Instant;
 

@@ -1,6 +1,6 @@
 //! Times `MetricSet::compute` on 10,000 random two-bar samples `(10000, 32, 128, 4)`.
 //!
-//! Run with `cargo run --release -p gan-core --example metrics_speed`. Three densities: a sparse
+//! Run with `cargo bench -p gan-core --bench metrics_speed`. Three densities: a sparse
 //! chorale-like roll (about one pitch per step and track), 10 % and 50 % of cells on.
 
 use std::time::Instant;

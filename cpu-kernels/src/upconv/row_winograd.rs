@@ -1,9 +1,10 @@
-//! The upsample-convolution with Winograd's minimal filtering along the rows: each pair of
-//! input cells in a row gives its four outputs (even, odd, even, odd) from 7 products, F(2, 3)
-//! for the even outputs' 3-tap kernel and F(2, 2) for the odd outputs' 2 taps, where the phase
-//! kernels take 10. The columns keep their 3 or 2 taps, so an input cell costs 17.5
-//! multiply-adds per input and output channel instead of 25, and its transformed values (3.5
-//! per row tap) take about as much room as the column matrix's 3 per row tap.
+//! Row Winograd: the upsample-convolution with Winograd's minimal filtering along the rows.
+//!
+//! Each pair of input cells in a row gives its four outputs (even, odd, even, odd) from 7
+//! products, F(2, 3) for the even outputs' 3-tap kernel and F(2, 2) for the odd outputs' 2
+//! taps, where the phase kernels take 10. The columns keep their 3 or 2 taps, so an input cell
+//! costs 17.5 multiply-adds per input and output channel instead of 25, and its transformed
+//! values (3.5 per row tap) take about as much room as the column matrix's 3 per row tap.
 //!
 //! Along a row, tile t holds input cells 2t and 2t + 1 and reads the window
 //! d = x[2t − 1 ..= 2t + 2]. With e the even outputs' taps (offsets −1, 0, +1) and f the odd
@@ -49,10 +50,12 @@ const MIN_WIDTH: usize = 16;
 /// (1.4 times the phase kernels) is built for each call, too often for a few samples.
 const MIN_TILES: usize = 256;
 
-/// Whether the upsample-convolution of `g` (the phase geometry) into `o` channels runs here:
-/// an even input width, wide enough, enough channels and tiles (the same choice for every
-/// thread count).
-pub(super) fn suits(g: &ConvGeometry, o: usize) -> bool {
+/// Whether the upsample-convolution of `g` (the phase geometry) into `o` channels suits this
+/// method ([`UpsampleMethod::choose`]'s first rule): an even input width, wide enough, enough
+/// channels and tiles.
+///
+/// [`UpsampleMethod::choose`]: crate::UpsampleMethod::choose
+pub(crate) fn suits(g: &ConvGeometry, o: usize) -> bool {
     g.w % 2 == 0
         && g.w >= MIN_WIDTH
         && g.channels >= MIN_CHANNELS

@@ -3,7 +3,7 @@
 //! shipped model, the voice-leading report, the MIDI and the JSON answer), as `gan studio`
 //! serves it, and prints the median.
 //!
-//! Run with `cargo run --release -p gan-core --example studio_speed -- [--runs N] [--samples K]
+//! Run with `cargo bench -p gan-core --bench studio_speed -- [--runs N] [--samples K]
 //! [--threads T]` (default: 21 requests of 1 variation, 2 threads).
 
 // The studio's code, as the `gan` binary has it.
@@ -30,6 +30,10 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let (mut runs, mut samples, mut threads) = (21usize, 1usize, 2usize);
     while let Some(arg) = args.next() {
+        // `cargo bench` passes it to every bench binary.
+        if arg == "--bench" {
+            continue;
+        }
         let value = args.next().and_then(|v| v.parse().ok());
         match (arg.as_str(), value) {
             ("--runs", Some(v)) => runs = v,
