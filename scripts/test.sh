@@ -18,7 +18,7 @@ step 2 "cargo test (the first build compiles every dependency and takes several 
 cargo test --workspace --release --locked
 # The speed harnesses (gan-core/benches) are plain programs: build them, so that they keep
 # compiling; timing them is for `cargo bench`, not for the tests.
-cargo bench --workspace --locked --no-run --benches
+cargo bench --workspace --locked --no-run --bench '*'
 
 step 3 "the studio in headless Chromium (installs Chromium and puppeteer-core if missing)"
 bash scripts/setup_browser.sh

@@ -6,25 +6,13 @@
 //! Run with `cargo bench -p gan-core --bench studio_speed -- [--runs N] [--samples K]
 //! [--threads T]` (default: 21 requests of 1 variation, 2 threads).
 
-// The studio's code, as the `gan` binary has it.
-#[allow(dead_code)]
-#[path = "../src/bin/gan/studio/mod.rs"]
-mod studio;
-
 use std::sync::Arc;
 use std::time::Instant;
 
 use axum::body::{to_bytes, Body};
 use axum::http::{Request, StatusCode};
+use gan_core::studio::{router, Studio};
 use tower::ServiceExt;
-
-/// What `crate::say!` is in the `gan` binary: a line on stdout.
-#[macro_export]
-macro_rules! say {
-    ($($arg:tt)*) => {
-        println!($($arg)*)
-    };
-}
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -48,11 +36,11 @@ fn main() {
     // candle's CPU kernels use rayon's global pool, sized from this variable.
     std::env::set_var("RAYON_NUM_THREADS", threads.to_string());
     let body = gan_core::midi::write_midi(&gan_core::midi::twinkle_twinkle()).expect("Twinkle");
-    let studio = Arc::new(studio::Studio::new(
+    let studio = Arc::new(Studio::new(
         gan_core::pretrained::default_dir(),
         std::env::temp_dir().join("gan-studio-speed-no-runs"),
     ));
-    let app = studio::router(studio);
+    let app = router(studio);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads)
         .enable_all()

@@ -15,7 +15,8 @@
 //! - [`settings`]: settings read from environment variables, for notebooks and runs;
 //! - [`files`]: errors that name the file, and atomic writes;
 //! - [`error`]: the crate-wide [`Error`], which every module's own error converts into;
-//! - [`notebook`]: every notebook's settings in one place, and the list of their variables.
+//! - [`notebook`]: every notebook's settings in one place, and the list of their variables;
+//! - `studio` (feature `studio`, on with `cli`): the studio's web page and HTTP API.
 
 pub mod audio;
 pub mod compose;
@@ -31,6 +32,8 @@ pub mod plot;
 pub mod pretrained;
 pub mod roll;
 pub mod settings;
+#[cfg(feature = "studio")]
+pub mod studio;
 pub mod train;
 
 /// candle, re-exported so that notebooks name its types (`Device`, `DType`) without a `:dep`.

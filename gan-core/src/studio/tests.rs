@@ -3,12 +3,12 @@
 
 use std::sync::{Arc, OnceLock};
 
+use crate::midi::{read_midi, twinkle_twinkle, write_midi};
+use crate::roll::{Multitrack, Track, N_PITCHES, STEPS_PER_BAR, STEPS_PER_BEAT};
 use axum::body::{to_bytes, Body};
 use axum::http::{Request, StatusCode};
 use axum::Router;
 use base64::Engine;
-use gan_core::midi::{read_midi, twinkle_twinkle, write_midi};
-use gan_core::roll::{Multitrack, Track, N_PITCHES, STEPS_PER_BAR, STEPS_PER_BEAT};
 use ndarray::Array2;
 use serde_json::Value;
 use tower::ServiceExt;
@@ -20,7 +20,7 @@ fn app() -> Router {
     static STUDIO: OnceLock<Arc<Studio>> = OnceLock::new();
     let studio = STUDIO.get_or_init(|| {
         let runs = std::env::temp_dir().join("gan-studio-tests-no-runs");
-        Arc::new(Studio::new(gan_core::pretrained::default_dir(), runs))
+        Arc::new(Studio::new(crate::pretrained::default_dir(), runs))
     });
     router(studio.clone())
 }
@@ -264,7 +264,7 @@ async fn the_page_and_the_lists_are_served() {
         .iter()
         .filter_map(|m| m["name"].as_str())
         .collect();
-    assert_eq!(names.len(), 1 + gan_core::midi::TUNES.len());
+    assert_eq!(names.len(), 1 + crate::midi::TUNES.len());
     assert_eq!(names[0], "twinkle_twinkle");
     for name in names {
         let (status, kind, midi) = get(&format!("/api/melodies/{name}")).await;
@@ -297,17 +297,13 @@ async fn runs_and_checkpoints_are_offered_and_a_broken_one_answers_an_error() {
     // checkpoint, and a directory that is neither
     let exported = runs.join("exported");
     std::fs::create_dir_all(&exported).expect("a directory");
-    let pretrained = gan_core::pretrained::default_dir();
+    let pretrained = crate::pretrained::default_dir();
     for file in ["generator.safetensors", "config.json", "log.json"] {
         std::os::unix::fs::symlink(pretrained.join(file), exported.join(file)).expect("a link");
     }
     let checkpoint = runs.join("mine/checkpoints/iter_000050");
     std::fs::create_dir_all(&checkpoint).expect("a directory");
-    std::fs::write(
-        checkpoint.join(gan_core::train::checkpoint::META_FILE),
-        b"{",
-    )
-    .expect("a file");
+    std::fs::write(checkpoint.join(crate::train::checkpoint::META_FILE), b"{").expect("a file");
     std::fs::create_dir_all(runs.join("nothing")).expect("a directory");
     let app = router(Arc::new(Studio::new(pretrained, runs.clone())));
     let send = |request: Request<Body>| {

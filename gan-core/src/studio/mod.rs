@@ -1,7 +1,8 @@
-//! `gan studio`: the DeepComposer console on your own machine. One web page, served on
-//! 127.0.0.1, where a musician picks, plays or uploads a melody, chooses a model, composes
-//! variations and hears, sees and downloads them. The page and its script are compiled into the
-//! binary; nothing is fetched from the network.
+//! The studio behind `gan studio`: the DeepComposer console on your own machine. One web page,
+//! where a musician picks, plays or uploads a melody, chooses a model, composes variations and
+//! hears, sees and downloads them: [`router`] serves it over a [`Studio`]. The page and its
+//! script are compiled in; nothing is fetched from the network. (The `studio` feature, on
+//! with the `cli` feature.)
 //!
 //! The HTTP API the page uses (every error is a 4xx or 5xx with `{"error": "..."}`):
 //! - `GET /`, `/studio.js`, `/studio.css`, `/favicon.ico`: the page.
@@ -18,10 +19,14 @@ mod models;
 mod tests;
 
 use std::collections::VecDeque;
-use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+use crate::audio::{wav_bytes, AudioError, SynthConfig};
+use crate::compose::{Arrangement, ComposeError, ComposeOptions};
+use crate::metrics::voice_leading::VoiceLeadingError;
+use crate::midi::{melody, read_midi, twinkle_twinkle, write_midi, Melody, MidiError, TUNES};
+use crate::roll::{Multitrack, Track, STEPS_PER_BAR, STEPS_PER_BEAT, VOICE_NAMES};
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Path as UrlPath, Query, State};
@@ -30,11 +35,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::Engine;
-use gan_core::audio::{wav_bytes, AudioError, SynthConfig};
-use gan_core::compose::{Arrangement, ComposeError, ComposeOptions};
-use gan_core::metrics::voice_leading::VoiceLeadingError;
-use gan_core::midi::{melody, read_midi, twinkle_twinkle, write_midi, Melody, MidiError, TUNES};
-use gan_core::roll::{Multitrack, Track, STEPS_PER_BAR, STEPS_PER_BEAT, VOICE_NAMES};
 use serde::{Deserialize, Serialize};
 
 use models::{Catalog, ModelEntry, DEFAULT_ID};
@@ -57,91 +57,6 @@ const STUDIO_JS: &str = include_str!("assets/studio.js");
 const STUDIO_CSS: &str = include_str!("assets/studio.css");
 const FAVICON_SVG: &str = include_str!("assets/favicon.svg");
 
-/// Arguments of `gan studio`.
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    /// The port to listen on (0: any free port; the URL is printed).
-    #[arg(long, default_value_t = 8787)]
-    port: u16,
-    /// The address to listen on. Only 127.0.0.1 (this machine) by default: another address
-    /// opens the studio to other machines on that network.
-    #[arg(long, default_value = "127.0.0.1")]
-    host: IpAddr,
-    /// The model selected when the page opens: a pretrained directory, or a run directory of
-    /// `gan train` (its newest checkpoint) [default: the shipped data/pretrained].
-    #[arg(long)]
-    model: Option<PathBuf>,
-    /// Where training runs are listed from [default: runs/ in the repository].
-    #[arg(long)]
-    runs: Option<PathBuf>,
-    /// Open the page in the desktop's web browser.
-    #[arg(long)]
-    open: bool,
-}
-
-/// Serves the studio until the process is stopped.
-pub fn run(args: Args) -> gan_core::Result<()> {
-    let address = SocketAddr::new(args.host, args.port);
-    let io = |source: std::io::Error| gan_core::Error::Io {
-        path: PathBuf::from(address.to_string()),
-        source,
-    };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(io)?;
-    let studio = Arc::new(Studio::new(
-        args.model.unwrap_or_else(gan_core::pretrained::default_dir),
-        args.runs.unwrap_or_else(default_runs_dir),
-    ));
-    runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(address).await.map_err(io)?;
-        let local = listener.local_addr().map_err(io)?;
-        let url = format!("http://{local}/");
-        crate::say!("studio: {url}");
-        if !args.host.is_loopback() {
-            eprintln!(
-                "note: the studio is open to other machines on {}",
-                args.host
-            );
-        }
-        // Load the default model now, so that the first Generate does not wait for it.
-        let warm = studio.clone();
-        tokio::task::spawn_blocking(move || {
-            if let Some(entry) = warm.models.find(DEFAULT_ID) {
-                if let Err(err) = warm.models.get(&entry) {
-                    eprintln!("warning: the default model did not load: {err}");
-                }
-            }
-        });
-        if args.open {
-            open_browser(&url);
-        }
-        axum::serve(listener, router(studio)).await.map_err(io)
-    })
-}
-
-/// `runs/` beside the data directory, in the repository.
-fn default_runs_dir() -> PathBuf {
-    let data = gan_core::data::default_dir();
-    data.parent()
-        .map_or_else(|| PathBuf::from("runs"), |root| root.join("runs"))
-}
-
-/// Asks the desktop to open `url`; says so if it cannot.
-fn open_browser(url: &str) {
-    let opener = if cfg!(target_os = "macos") {
-        "open"
-    } else if cfg!(target_os = "windows") {
-        "explorer"
-    } else {
-        "xdg-open"
-    };
-    if let Err(err) = std::process::Command::new(opener).arg(url).spawn() {
-        eprintln!("note: could not open a browser ({opener}: {err}); open {url} yourself");
-    }
-}
-
 /// The server's state: the models, and the variations composed lately.
 #[derive(Debug)]
 pub struct Studio {
@@ -162,6 +77,14 @@ impl Studio {
         Self {
             models: Catalog::new(default_model, runs_dir),
             kept: Mutex::new(Kept::default()),
+        }
+    }
+
+    /// Loads the default model now, so that the first compose request does not wait for it.
+    pub fn load_default_model(&self) -> crate::Result<()> {
+        match self.models.find(DEFAULT_ID) {
+            Some(entry) => self.models.get(&entry).map(|_| ()),
+            None => Ok(()),
         }
     }
 

@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use gan_core::pretrained::{TrainedModel, GENERATOR_FILE};
-use gan_core::train::RunDir;
+use crate::pretrained::{TrainedModel, GENERATOR_FILE};
+use crate::train::RunDir;
 use serde::Serialize;
 
 /// The id of the model the studio starts with.
@@ -53,7 +53,7 @@ impl Catalog {
     /// Every model on offer, the default first (the runs directory is read anew each time, so
     /// new runs and checkpoints appear without a restart).
     pub fn list(&self) -> Vec<ModelEntry> {
-        let label = if self.default_dir == gan_core::pretrained::default_dir() {
+        let label = if self.default_dir == crate::pretrained::default_dir() {
             format!("shipped model ({})", short(&self.default_dir))
         } else {
             format!("--model {}", self.default_dir.display())
@@ -108,7 +108,7 @@ impl Catalog {
 
     /// The model of `entry`, loaded on first use and kept (blocking: call it off the async
     /// threads). A failed load is not kept, so it is tried again next time.
-    pub fn get(&self, entry: &ModelEntry) -> gan_core::Result<Arc<TrainedModel>> {
+    pub fn get(&self, entry: &ModelEntry) -> crate::Result<Arc<TrainedModel>> {
         let dir = resolve(&entry.dir);
         let slot = {
             let mut loaded = self.loaded.lock().unwrap_or_else(|e| e.into_inner());
