@@ -189,16 +189,33 @@ pub struct Multitrack {
     pub tempo_bpm: f64,
     /// The tracks, in order (soprano, alto, tenor, bass for a chorale).
     pub tracks: Vec<Track>,
+    /// Steps before the first barline (an upbeat), less than a 4/4 bar; 0 when the piece
+    /// starts on a downbeat.
+    pub pickup_steps: usize,
 }
 
 impl Multitrack {
-    /// A multitrack at `resolution` steps per beat and `tempo_bpm`.
+    /// A multitrack at `resolution` steps per beat and `tempo_bpm`, starting on a downbeat.
     pub fn new(resolution: usize, tempo_bpm: f64, tracks: Vec<Track>) -> Self {
         Self {
             resolution,
             tempo_bpm,
             tracks,
+            pickup_steps: 0,
         }
+    }
+
+    /// The same multitrack with an upbeat of `steps` steps before its first barline.
+    pub fn with_pickup(self, steps: usize) -> Self {
+        Self {
+            pickup_steps: steps,
+            ..self
+        }
+    }
+
+    /// Steps in a 4/4 bar at this resolution.
+    pub fn bar_steps(&self) -> usize {
+        4 * self.resolution
     }
 
     /// The number of time steps: the longest track's length.
@@ -248,8 +265,11 @@ impl Multitrack {
                 }
             })
             .collect();
+        // The first barline moves with the cut.
+        let bar = self.bar_steps().max(1);
         Multitrack {
             tracks,
+            pickup_steps: (self.pickup_steps + bar - start % bar) % bar,
             ..self.clone()
         }
     }

@@ -252,12 +252,14 @@ fn arrange(
         track.name = name.to_string();
         tracks.push(track);
     }
-    let generated = Multitrack::new(STEPS_PER_BEAT, tempo_bpm, tracks);
+    let generated =
+        Multitrack::new(STEPS_PER_BEAT, tempo_bpm, tracks).with_pickup(options.pickup_steps);
     let (score, repairs) = if options.repair {
         let (lines, repairs) = repair(&Lines::of(&generated), options.pickup_steps, &ranges, key);
         let mut tracks = vec![generated.tracks[0].clone()];
         tracks.extend((1..4).map(|k| lines.track(k, VOICE_NAMES[k], VELOCITY)));
-        (Multitrack::new(STEPS_PER_BEAT, tempo_bpm, tracks), repairs)
+        let score = Multitrack::new(STEPS_PER_BEAT, tempo_bpm, tracks);
+        (score.with_pickup(options.pickup_steps), repairs)
     } else {
         (generated.clone(), Vec::new())
     };

@@ -69,6 +69,14 @@ pub enum MidiError {
     /// A grid of zero steps per beat was asked for.
     #[error("steps per beat must be at least 1, got 0")]
     ZeroStepsPerBeat,
+    /// The upbeat cannot be written as a bar of its own.
+    #[error("a pickup of {steps} steps cannot be written: it must be shorter than a bar ({bar} steps) and a whole number of beats or 16ths")]
+    Pickup {
+        /// The upbeat, in steps.
+        steps: usize,
+        /// A bar, in steps.
+        bar: usize,
+    },
     /// The file or multitrack has no notes at all.
     #[error("no notes: the MIDI data holds no note events")]
     NoNotes,

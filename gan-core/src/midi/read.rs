@@ -5,6 +5,9 @@
 //!   (each track starts where the previous one ended).
 //! - **Time.** The grid is musical time: ticks → beats (by the header's ticks per beat) → steps,
 //!   so tempo changes move no note. The first tempo event becomes `tempo_bpm` (120 if none).
+//! - **Upbeat.** A piece that opens with a bar shorter than 4/4, followed exactly one such bar
+//!   later by the next time signature, starts with that bar as its upbeat (`pickup_steps`);
+//!   otherwise the upbeat is 0.
 //! - **SMPTE timing** (ticks per frame instead of per beat) is converted through seconds at
 //!   120 bpm, the MIDI default tempo; tempo events do not change SMPTE time, and `tempo_bpm` is 120.
 //! - **Notes.** A note-on with velocity 0 is a note-off. Notes of one pitch overlapping on one
@@ -56,7 +59,8 @@ pub fn read_midi(bytes: &[u8], steps_per_beat: usize) -> Result<Multitrack, Midi
         Timing::Timecode(..) => MIDI_DEFAULT_TEMPO_BPM,
     };
     let voices = file.voices();
-    to_multitrack(&voices, &clock, tempo_bpm)
+    let pickup = file.pickup_steps(&clock, steps_per_beat);
+    Ok(to_multitrack(&voices, &clock, tempo_bpm)?.with_pickup(pickup))
 }
 
 /// Reads the MIDI file at `path` (see [`read_midi`]); errors name the file.
@@ -254,6 +258,41 @@ impl SmfEvents<'_> {
                 "a tempo event gives 0 microseconds per beat".into(),
             )),
             Some((_, us)) => Ok(60e6 / f64::from(us)),
+        }
+    }
+
+    /// The upbeat in steps: when the piece opens with a time signature whose bar is shorter
+    /// than 4/4 and the next time signature comes exactly one such bar later (a bar of just the
+    /// upbeat, as notation programs and [`super::write_midi`] write it), that bar; else 0.
+    fn pickup_steps(&self, clock: &Clock, steps_per_beat: usize) -> usize {
+        let Timing::Metrical(ppq) = self.timing else {
+            return 0;
+        };
+        let quarter = u64::from(ppq.as_int());
+        let mut signatures: Vec<(u64, u8, u8)> = Vec::new();
+        for (track, offset) in self.tracks.iter().zip(self.track_offsets()) {
+            for (tick, kind) in &track.events {
+                if let TrackEventKind::Meta(MetaMessage::TimeSignature(n, d, ..)) = kind {
+                    signatures.push((tick + offset, *n, *d));
+                }
+            }
+        }
+        signatures.sort_by_key(|&(tick, ..)| tick);
+        let [(0, numerator, denominator), (next, ..), ..] = signatures[..] else {
+            return 0;
+        };
+        // The bar in ticks: numerator notes of 1/2^denominator, a quarter being `quarter`.
+        let bar = (u64::from(numerator) * 4 * quarter).checked_shr(u32::from(denominator));
+        match bar {
+            Some(bar) if bar > 0 && bar < 4 * quarter && next == bar => {
+                let steps = clock.step(bar) as usize;
+                if steps < 4 * steps_per_beat {
+                    steps
+                } else {
+                    0
+                }
+            }
+            _ => 0,
         }
     }
 

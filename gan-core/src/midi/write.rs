@@ -1,6 +1,7 @@
 //! Writing a [`Multitrack`] as a type-1 standard MIDI file.
 //!
-//! Layout: track 0 is the conductor (the tempo from `tempo_bpm`, 4/4 time); then one MIDI track
+//! Layout: track 0 is the conductor (the tempo from `tempo_bpm`, 4/4 time, after a bar of just
+//! the upbeat when the multitrack has one, `pickup_steps`); then one MIDI track
 //! per roll track, with its name, a program change and its notes. Non-drum tracks take channels
 //! 0, 1, 2, … in order, skipping the drum channel 9 (after 15 they start over); drum tracks play
 //! on channel 9. A note is a run of steps where one pitch sounds with one velocity, so a change
@@ -44,7 +45,9 @@ pub fn write_midi(multitrack: &Multitrack) -> Result<Vec<u8>, MidiError> {
         Format::Parallel,
         Timing::Metrical(u15::new(WRITE_PPQ)),
     ));
-    smf.tracks.push(conductor(multitrack.tempo_bpm, end)?);
+    let pickup = pickup_signature(multitrack)?.map(|sig| (sig, ticks_per_step));
+    smf.tracks
+        .push(conductor(multitrack.tempo_bpm, pickup, end)?);
     let mut melodic = MELODIC_CHANNELS.iter().cycle();
     for track in &multitrack.tracks {
         let channel = match track.is_drum {
@@ -67,8 +70,39 @@ pub fn write_midi_file(path: impl AsRef<Path>, multitrack: &Multitrack) -> crate
     Ok(write_atomic(path, &bytes)?)
 }
 
-/// The conductor track: tempo and a 4/4 time signature.
-fn conductor(tempo_bpm: f64, end: u32) -> Result<Vec<TrackEvent<'static>>, MidiError> {
+/// The time signature of a bar that holds just the multitrack's upbeat, with the upbeat's
+/// length in steps: (numerator, denominator as a power of 2, steps); `None` without an upbeat.
+/// An upbeat of whole beats is written in quarters (1/4, 2/4, 3/4), any other in steps (3/16
+/// at 4 steps per beat).
+fn pickup_signature(multitrack: &Multitrack) -> Result<Option<(u8, u8, usize)>, MidiError> {
+    let (steps, per_beat) = (multitrack.pickup_steps, multitrack.resolution);
+    if steps == 0 {
+        return Ok(None);
+    }
+    let bar = multitrack.bar_steps();
+    if steps >= bar {
+        return Err(MidiError::Pickup { steps, bar });
+    }
+    if steps % per_beat == 0 {
+        return Ok(Some(((steps / per_beat) as u8, 2, steps)));
+    }
+    // A step is a (4 · steps per beat)-th note: a time-signature denominator when that is a
+    // power of two.
+    let note = 4 * per_beat;
+    match note.is_power_of_two() {
+        true => Ok(Some((steps as u8, note.trailing_zeros() as u8, steps))),
+        false => Err(MidiError::Pickup { steps, bar }),
+    }
+}
+
+/// The conductor track: the tempo and 4/4 time; a piece with an upbeat opens with a bar that
+/// holds just the upbeat, `pickup` ((numerator, denominator power, steps), ticks per step), so
+/// that notation programs, DAWs and [`super::read_midi`] place the barlines where they are.
+fn conductor(
+    tempo_bpm: f64,
+    pickup: Option<((u8, u8, usize), u32)>,
+    end: u32,
+) -> Result<Vec<TrackEvent<'static>>, MidiError> {
     let us_per_beat = (60e6 / tempo_bpm).round();
     if !(1.0..=f64::from(u24::max_value().as_int())).contains(&us_per_beat) {
         return Err(MidiError::Tempo(tempo_bpm));
@@ -77,12 +111,21 @@ fn conductor(tempo_bpm: f64, end: u32) -> Result<Vec<TrackEvent<'static>>, MidiE
         delta: u28::new(delta),
         kind: TrackEventKind::Meta(m),
     };
-    Ok(vec![
-        meta(0, MetaMessage::Tempo(u24::new(us_per_beat as u32))),
-        // 4/4: numerator 4, denominator 2^2, 24 MIDI clocks per click, 8 32nds per beat.
-        meta(0, MetaMessage::TimeSignature(4, 2, 24, 8)),
-        meta(end, MetaMessage::EndOfTrack),
-    ])
+    // 24 MIDI clocks per quarter note: a click on each beat of the bar's denominator.
+    let clocks = |denominator: u8| (96u32 >> denominator).max(1) as u8;
+    let mut events = vec![meta(0, MetaMessage::Tempo(u24::new(us_per_beat as u32)))];
+    let mut at = 0;
+    if let Some(((numerator, denominator, steps), ticks_per_step)) = pickup {
+        events.push(meta(
+            0,
+            MetaMessage::TimeSignature(numerator, denominator, clocks(denominator), 8),
+        ));
+        at = steps as u32 * ticks_per_step;
+    }
+    // 4/4: numerator 4, denominator 2^2, 24 MIDI clocks per click, 8 32nds per beat.
+    events.push(meta(at, MetaMessage::TimeSignature(4, 2, clocks(2), 8)));
+    events.push(meta(end.saturating_sub(at), MetaMessage::EndOfTrack));
+    Ok(events)
 }
 
 /// One roll track as MIDI events on `channel`.

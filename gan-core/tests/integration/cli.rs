@@ -311,6 +311,37 @@ fn check_counts_bars_from_the_pickup() {
 }
 
 #[test]
+fn check_reads_the_upbeat_from_the_file() {
+    // BWV 103.6 starts with a quarter-note upbeat, which the data set's file does not say.
+    let chorale = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/chorales/bwv103.6.mid");
+    let dir = scratch("upbeat");
+    let marked = dir.join("bwv103.6-upbeat.mid");
+    let piece = gan_core::midi::read_midi_file(&chorale, 4).unwrap();
+    assert_eq!(piece.pickup_steps, 0);
+    gan_core::midi::write_midi_file(&marked, &piece.with_pickup(4)).unwrap();
+    let text = |args: &[&str]| {
+        let out = gan(args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // The first line names the file; the report follows.
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        stdout.split_once('\n').map(|(_, r)| r.to_string()).unwrap()
+    };
+    let marked = marked.to_str().unwrap();
+    let read = text(&["check", marked]);
+    assert_eq!(
+        read,
+        text(&["check", chorale.to_str().unwrap(), "--pickup", "4"])
+    );
+    assert_ne!(read, text(&["check", marked, "--pickup", "0"]));
+    let first = String::from_utf8_lossy(&gan(&["check", marked]).stdout).into_owned();
+    assert!(first.contains("after an upbeat of 4"), "{first}");
+}
+
+#[test]
 fn the_data_set_is_found_beside_the_program_or_the_error_says_where_it_looked() {
     // A `gan` copied elsewhere, with a data directory beside it, as `cargo install` plus a copy
     // of data/ would leave it.

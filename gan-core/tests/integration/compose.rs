@@ -150,4 +150,11 @@ fn a_pickup_keeps_the_melody_in_place() {
         .remove(0);
     assert_eq!(score.len(), tune.len());
     assert_eq!(score.tracks[0].pianoroll, tune.tracks[0].pianoroll);
+    // The score carries its upbeat, and its MIDI file says so.
+    assert_eq!(score.pickup_steps, 4);
+    let bytes = gan_core::midi::write_midi(&score).unwrap();
+    assert_eq!(
+        gan_core::midi::read_midi(&bytes, 4).unwrap().pickup_steps,
+        4
+    );
 }

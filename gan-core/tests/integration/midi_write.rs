@@ -78,6 +78,47 @@ fn written_rolls_read_back_identically() {
 }
 
 #[test]
+fn an_upbeat_is_a_bar_of_its_own_and_reads_back() {
+    // (pickup steps, the pickup bar's signature (numerator, denominator power, clocks), ticks)
+    for (pickup, signature, ticks) in [
+        (4, (1, 2, 24), 480),
+        (12, (3, 2, 24), 1440),
+        (2, (2, 4, 6), 240),
+    ] {
+        let bytes = write_midi(&chorale().with_pickup(pickup)).unwrap();
+        let smf = Smf::parse(&bytes).unwrap();
+        let mut tick = 0;
+        let mut signatures = Vec::new();
+        for event in &smf.tracks[0] {
+            tick += event.delta.as_int();
+            if let TrackEventKind::Meta(MetaMessage::TimeSignature(n, d, c, _)) = event.kind {
+                signatures.push((tick, (n, d, c)));
+            }
+        }
+        assert_eq!(signatures, vec![(0, signature), (ticks, (4, 2, 24))]);
+        let back = read_midi(&bytes, 4).unwrap();
+        assert_eq!(back.pickup_steps, pickup);
+        assert_eq!(
+            back.tracks,
+            read_midi(&write_midi(&chorale()).unwrap(), 4)
+                .unwrap()
+                .tracks
+        );
+    }
+    // Without an upbeat: 4/4 from the start, and nothing read back.
+    let plain = write_midi(&chorale()).unwrap();
+    assert_eq!(read_midi(&plain, 4).unwrap().pickup_steps, 0);
+    // A cut keeps the barlines where they were.
+    let cut = chorale().with_pickup(4).slice_steps(6, 16);
+    assert_eq!(cut.pickup_steps, 14);
+    // A whole bar or more is no upbeat.
+    assert!(matches!(
+        write_midi(&chorale().with_pickup(16)),
+        Err(MidiError::Pickup { steps: 16, bar: 16 })
+    ));
+}
+
+#[test]
 fn the_file_is_type_1_at_480_ppq_with_a_conductor_track() {
     let bytes = write_midi(&chorale()).unwrap();
     let smf = Smf::parse(&bytes).unwrap();

@@ -14,9 +14,11 @@ pub struct Args {
     /// A MIDI file with four voices: its melodic tracks with notes, soprano first (as
     /// `gan compose` writes them); empty tracks (e.g. a conductor track) are left out.
     file: PathBuf,
-    /// Steps (16th notes) before the first barline, if the piece starts with an upbeat.
-    #[arg(long, default_value_t = 0)]
-    pickup: usize,
+    /// Steps (16th notes) before the first barline, if the piece starts with an upbeat
+    /// [default: the file's upbeat, a first bar shorter than 4/4 in its time signatures (as
+    /// `gan compose` writes it); else 0].
+    #[arg(long)]
+    pickup: Option<usize>,
     /// How many findings to list.
     #[arg(long, default_value_t = 40)]
     max_findings: usize,
@@ -40,7 +42,8 @@ struct JsonReport<'a> {
 pub fn run(args: Args) -> gan_core::Result<()> {
     let piece = read_voices_file(&args.file, STEPS_PER_BEAT, N_TRACKS)?;
     let bach = BachReference::load_default()?;
-    let report = VoiceLeading::analyse(&piece, args.pickup, &bach.ranges)
+    let pickup = args.pickup.unwrap_or(piece.pickup_steps);
+    let report = VoiceLeading::analyse(&piece, pickup, &bach.ranges)
         .map_err(|e| with_file(e.into(), &args.file))?;
     if args.json {
         let json = JsonReport {
@@ -56,8 +59,12 @@ pub fn run(args: Args) -> gan_core::Result<()> {
         crate::say!("{text}");
         return Ok(());
     }
+    let upbeat = match pickup {
+        0 => String::new(),
+        steps => format!(" after an upbeat of {steps}"),
+    };
     crate::say!(
-        "{}: {} steps, voice leading beside the mean of Bach's {} chorales",
+        "{}: {} steps{upbeat}, voice leading beside the mean of Bach's {} chorales",
         args.file.display(),
         piece.len(),
         bach.chorales

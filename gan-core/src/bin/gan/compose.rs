@@ -26,9 +26,10 @@ pub struct Args {
     /// the most melodic track].
     #[arg(long)]
     track: Option<usize>,
-    /// Steps (16th notes) before the melody's first barline, if it starts with an upbeat.
-    #[arg(long, default_value_t = 0)]
-    pickup: usize,
+    /// Steps (16th notes) before the melody's first barline, if it starts with an upbeat
+    /// [default: the file's upbeat, a first bar shorter than 4/4 in its time signatures; else 0].
+    #[arg(long)]
+    pickup: Option<usize>,
     /// How many variations to write (-1, -2, ... are added to the names when more than one).
     #[arg(long, default_value_t = 1)]
     samples: usize,
@@ -57,7 +58,7 @@ pub fn run(args: Args) -> gan_core::Result<()> {
     let model = TrainedModel::open(args.model.unwrap_or_else(gan_core::pretrained::default_dir))?;
     let options = ComposeOptions {
         melody: args.track.map_or(Melody::Auto, Melody::Skyline),
-        pickup_steps: args.pickup,
+        pickup_steps: args.pickup.unwrap_or(input.pickup_steps),
         samples: args.samples,
         seed: args.seed,
         best_of: args.best_of,
