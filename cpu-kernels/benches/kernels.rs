@@ -36,23 +36,6 @@ const UPSAMPLES: [(usize, usize, usize, usize); 4] = [
     (128, 16, 64, 4),
 ];
 
-/// The geometry of a 4 × 4 stride-2 convolution with Keras's 'same' padding.
-fn same(channels: usize, h: usize, w: usize) -> ConvGeometry {
-    let pad = |n: usize| ((n.div_ceil(2) - 1) * 2 + 4).saturating_sub(n) / 2;
-    ConvGeometry {
-        channels,
-        batch: BATCH,
-        h,
-        w,
-        kernel: 4,
-        stride: 2,
-        pad_top: pad(h),
-        pad_left: pad(w),
-        out_h: h.div_ceil(2),
-        out_w: w.div_ceil(2),
-    }
-}
-
 /// The median of `reps` timed runs of `f` after `warmup` untimed ones, in seconds.
 fn median(warmup: usize, reps: usize, mut f: impl FnMut() -> Result<Tensor>) -> Result<f64> {
     for _ in 0..warmup {
@@ -93,7 +76,7 @@ fn main() -> Result<()> {
         "op", "input (C, H, W)", "out C", "method", "seconds", "GFLOP/s"
     );
     for (c, h, w, o) in CONVS {
-        let g = same(c, h, w);
+        let g = ConvGeometry::same(c, BATCH, (h, w), 4, 2);
         let x = Tensor::randn(0f32, 1.0, (c, BATCH, h, w), &cpu)?;
         let weight = Tensor::randn(0f32, 0.1, (o, c, 4, 4), &cpu)?;
         let bias = Tensor::zeros(o, candle_core::DType::F32, &cpu)?;

@@ -54,7 +54,37 @@ pub(crate) enum RowOrder {
 /// between im2col and the matrix product that reads it.
 const CHUNK_ELEMENTS: usize = 1 << 20;
 
+/// The (before, after) zero padding TensorFlow's 'same' uses on one axis of `size` cells.
+pub fn same_padding(size: usize, kernel: usize, stride: usize) -> (usize, usize) {
+    let out = size.div_ceil(stride);
+    let total = ((out - 1) * stride + kernel).saturating_sub(size);
+    (total / 2, total - total / 2)
+}
+
 impl ConvGeometry {
+    /// A `kernel` × `kernel` convolution of stride `stride` with TensorFlow's 'same' padding,
+    /// on `channels` × `batch` inputs of `h` × `w` cells.
+    pub fn same(
+        channels: usize,
+        batch: usize,
+        (h, w): (usize, usize),
+        kernel: usize,
+        stride: usize,
+    ) -> Self {
+        Self {
+            channels,
+            batch,
+            h,
+            w,
+            kernel,
+            stride,
+            pad_top: same_padding(h, kernel, stride).0,
+            pad_left: same_padding(w, kernel, stride).0,
+            out_h: h.div_ceil(stride),
+            out_w: w.div_ceil(stride),
+        }
+    }
+
     /// Rows of the column matrix: C·k·k.
     pub fn rows(&self) -> usize {
         self.channels * self.kernel * self.kernel

@@ -48,7 +48,7 @@ pub use activation::activation_slopes;
 pub use adam::{adam_moments, adam_update, AdamStep};
 pub use allocator::keep_freed_memory;
 pub use conv::{conv2d, conv_transpose2d};
-pub use im2col::ConvGeometry;
+pub use im2col::{same_padding, ConvGeometry};
 pub use kinds::Activation;
 pub use method::ConvMethod;
 pub use norm::{batch_norm, channel_stats};

@@ -251,11 +251,7 @@ impl TrainedModel {
     /// training (conditioned on Bach's soprano, the run's fixed latent grids), its lab metrics
     /// beside those of Bach's own voices in the same snippets.
     pub fn held_out_snippets(&self, data: &Dataset) -> Result<SnippetMetrics> {
-        let split = data.split(
-            self.config.snippet_mode,
-            self.config.eval_fraction,
-            self.config.split_seed,
-        )?;
+        let split = self.config.split(data)?;
         let real = &split.eval.rolls;
         let n = real.len_of(ndarray::Axis(0));
         // 64 snippets at a time, to bound memory.
@@ -281,11 +277,7 @@ impl TrainedModel {
     /// Each chorale held out from this model's training, composed from its soprano as
     /// `gan compose` does it by default, with its voice leading beside Bach's.
     pub fn held_out(&self, data: &Dataset) -> Result<HeldOut> {
-        let split = data.split(
-            self.config.snippet_mode,
-            self.config.eval_fraction,
-            self.config.split_seed,
-        )?;
+        let split = self.config.split(data)?;
         let mut ids: Vec<&str> = split
             .eval
             .sources

@@ -180,6 +180,12 @@ impl Track {
     }
 }
 
+/// The upbeat of a piece cut at step `start`, when its first barline was at `pickup_steps`
+/// and its bars are `bar` steps long: the barlines stay where they were.
+pub fn pickup_after_cut(pickup_steps: usize, start: usize, bar: usize) -> usize {
+    (pickup_steps + bar - start % bar) % bar
+}
+
 /// Several tracks on one time grid, with the grid's resolution and tempo.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Multitrack {
@@ -265,11 +271,9 @@ impl Multitrack {
                 }
             })
             .collect();
-        // The first barline moves with the cut.
-        let bar = self.bar_steps().max(1);
         Multitrack {
             tracks,
-            pickup_steps: (self.pickup_steps + bar - start % bar) % bar,
+            pickup_steps: pickup_after_cut(self.pickup_steps, start, self.bar_steps().max(1)),
             ..self.clone()
         }
     }

@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::metrics::voice_leading::{Lines, Rule, VoiceLeading, VoiceRanges, DROP_OUT_STEPS};
 use crate::metrics::Key;
-use crate::roll::{STEPS_PER_BAR, STEPS_PER_BEAT};
+use crate::roll::{pickup_after_cut, STEPS_PER_BAR, STEPS_PER_BEAT};
 
 /// The widest move of a note, in semitones (a minor third).
 const MAX_MOVE: u8 = 3;
@@ -158,7 +158,7 @@ fn local_cost(
     let start = start.saturating_sub(1);
     let end = (end + 1).min(lines.len());
     // The window's pickup, so that its bars and beats are the piece's.
-    let pickup = (pickup_steps + STEPS_PER_BAR - start % STEPS_PER_BAR) % STEPS_PER_BAR;
+    let pickup = pickup_after_cut(pickup_steps, start, STEPS_PER_BAR);
     VoiceLeading::analyse_lines(&lines.window(start, end), pickup, ranges, key).map_or(0.0, |r| {
         r.findings
             .iter()

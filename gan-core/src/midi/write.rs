@@ -45,7 +45,8 @@ pub fn write_midi(multitrack: &Multitrack) -> Result<Vec<u8>, MidiError> {
         Format::Parallel,
         Timing::Metrical(u15::new(WRITE_PPQ)),
     ));
-    let pickup = pickup_signature(multitrack)?.map(|sig| (sig, ticks_per_step));
+    let pickup = pickup_signature(multitrack)?
+        .map(|sig| (sig, multitrack.pickup_steps as u32 * ticks_per_step));
     smf.tracks
         .push(conductor(multitrack.tempo_bpm, pickup, end)?);
     let mut melodic = MELODIC_CHANNELS.iter().cycle();
@@ -70,11 +71,10 @@ pub fn write_midi_file(path: impl AsRef<Path>, multitrack: &Multitrack) -> crate
     Ok(write_atomic(path, &bytes)?)
 }
 
-/// The time signature of a bar that holds just the multitrack's upbeat, with the upbeat's
-/// length in steps: (numerator, denominator as a power of 2, steps); `None` without an upbeat.
-/// An upbeat of whole beats is written in quarters (1/4, 2/4, 3/4), any other in steps (3/16
-/// at 4 steps per beat).
-fn pickup_signature(multitrack: &Multitrack) -> Result<Option<(u8, u8, usize)>, MidiError> {
+/// The time signature of a bar that holds just the multitrack's upbeat: (numerator,
+/// denominator as a power of 2); `None` without an upbeat. An upbeat of whole beats is written
+/// in quarters (1/4, 2/4, 3/4), any other in steps (3/16 at 4 steps per beat).
+fn pickup_signature(multitrack: &Multitrack) -> Result<Option<(u8, u8)>, MidiError> {
     let (steps, per_beat) = (multitrack.pickup_steps, multitrack.resolution);
     if steps == 0 {
         return Ok(None);
@@ -84,23 +84,23 @@ fn pickup_signature(multitrack: &Multitrack) -> Result<Option<(u8, u8, usize)>, 
         return Err(MidiError::Pickup { steps, bar });
     }
     if steps % per_beat == 0 {
-        return Ok(Some(((steps / per_beat) as u8, 2, steps)));
+        return Ok(Some(((steps / per_beat) as u8, 2)));
     }
     // A step is a (4 · steps per beat)-th note: a time-signature denominator when that is a
     // power of two.
     let note = 4 * per_beat;
     match note.is_power_of_two() {
-        true => Ok(Some((steps as u8, note.trailing_zeros() as u8, steps))),
+        true => Ok(Some((steps as u8, note.trailing_zeros() as u8))),
         false => Err(MidiError::Pickup { steps, bar }),
     }
 }
 
 /// The conductor track: the tempo and 4/4 time; a piece with an upbeat opens with a bar that
-/// holds just the upbeat, `pickup` ((numerator, denominator power, steps), ticks per step), so
+/// holds just the upbeat, `pickup` ((numerator, denominator power), its length in ticks), so
 /// that notation programs, DAWs and [`super::read_midi`] place the barlines where they are.
 fn conductor(
     tempo_bpm: f64,
-    pickup: Option<((u8, u8, usize), u32)>,
+    pickup: Option<((u8, u8), u32)>,
     end: u32,
 ) -> Result<Vec<TrackEvent<'static>>, MidiError> {
     let us_per_beat = (60e6 / tempo_bpm).round();
@@ -115,12 +115,12 @@ fn conductor(
     let clocks = |denominator: u8| (96u32 >> denominator).max(1) as u8;
     let mut events = vec![meta(0, MetaMessage::Tempo(u24::new(us_per_beat as u32)))];
     let mut at = 0;
-    if let Some(((numerator, denominator, steps), ticks_per_step)) = pickup {
+    if let Some(((numerator, denominator), ticks)) = pickup {
         events.push(meta(
             0,
             MetaMessage::TimeSignature(numerator, denominator, clocks(denominator), 8),
         ));
-        at = steps as u32 * ticks_per_step;
+        at = ticks;
     }
     // 4/4: numerator 4, denominator 2^2, 24 MIDI clocks per click, 8 32nds per beat.
     events.push(meta(at, MetaMessage::TimeSignature(4, 2, clocks(2), 8)));

@@ -25,12 +25,8 @@ pub enum Mode {
     Infer,
 }
 
-/// The (before, after) zero padding TensorFlow's 'same' uses on one axis of `size` cells.
-pub fn same_padding(size: usize, kernel: usize, stride: usize) -> (usize, usize) {
-    let out = size.div_ceil(stride);
-    let total = ((out - 1) * stride + kernel).saturating_sub(size);
-    (total / 2, total - total / 2)
-}
+/// The (before, after) zero padding TensorFlow's 'same' uses on one axis (the kernels' own).
+pub use super::ops::same_padding;
 
 /// The Glorot-uniform initialisation for the given fans (Keras' default kernel initialiser).
 pub fn glorot_uniform(fan_in: usize, fan_out: usize) -> Init {
@@ -119,19 +115,7 @@ impl SameConv2d {
 
     /// The geometry of this convolution on `channels` × `batch` inputs of `h` × `w` cells.
     pub fn geometry(&self, channels: usize, batch: usize, h: usize, w: usize) -> ConvGeometry {
-        let (k, s) = (self.kernel(), self.stride);
-        ConvGeometry {
-            channels,
-            batch,
-            h,
-            w,
-            kernel: k,
-            stride: s,
-            pad_top: same_padding(h, k, s).0,
-            pad_left: same_padding(w, k, s).0,
-            out_h: h.div_ceil(s),
-            out_w: w.div_ceil(s),
-        }
+        ConvGeometry::same(channels, batch, (h, w), self.kernel(), self.stride)
     }
 
     /// The method its CPU kernel runs by on `batch` inputs of `h` × `w` cells.

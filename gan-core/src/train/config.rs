@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::adam::AdamParams;
 use super::error::TrainError;
-use crate::data::SnippetMode;
+use crate::data::{Dataset, SnippetMode, Split};
 use crate::error::Result;
 use crate::files::{io_error, write_atomic};
 use crate::model::{DeviceSpec, ModelConfig};
@@ -180,6 +180,12 @@ impl TrainConfig {
         self.model
             .validate()
             .map_err(|e| TrainError::Config(e.to_string()))
+    }
+
+    /// `data` split as this run holds chorales out (its snippet mode, eval fraction and split
+    /// seed): what it trains on, and what it is evaluated on.
+    pub fn split(&self, data: &Dataset) -> Result<Split> {
+        data.split(self.snippet_mode, self.eval_fraction, self.split_seed)
     }
 
     /// Whether the metrics of the evaluation outputs are recorded at `iteration`.

@@ -25,7 +25,7 @@ impl TrainData {
     /// The data set's train split, and the first `config.eval_samples` snippets of its eval
     /// split (chorales held out with `config.eval_fraction` and `config.split_seed`).
     pub fn from_dataset(data: &Dataset, config: &TrainConfig) -> Result<Self> {
-        let split = data.split(config.snippet_mode, config.eval_fraction, config.split_seed)?;
+        let split = config.split(data)?;
         let n = config.eval_samples;
         if split.eval.len() < n {
             return Err(TrainError::Config(format!(

@@ -22,8 +22,29 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// A data directory at `to` with the repository's chorales and their index, and nothing else.
+fn copy_chorales(to: &Path) {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data");
+    std::fs::create_dir_all(to.join("chorales")).unwrap();
+    std::fs::copy(data.join("index.json"), to.join("index.json")).unwrap();
+    for entry in std::fs::read_dir(data.join("chorales")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, to.join("chorales").join(path.file_name().unwrap())).unwrap();
+    }
+}
+
 fn chorale() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/chorales/bwv10.7.mid")
+}
+
+/// Asserts success (showing stderr if not) and returns stdout.
+fn succeeds(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// Asserts a clean failure: non-zero exit, the message on stderr, no panic.
@@ -39,11 +60,7 @@ fn assert_fails_with(out: &Output, needles: &[&str]) {
 #[test]
 fn metrics_json_matches_the_library_on_a_chorale() {
     let out = gan(&["metrics", "--json", chorale().to_str().unwrap()]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeds(&out);
     let printed: MetricSet = serde_json::from_slice(&out.stdout).unwrap();
     let roll = read_voices_file(chorale(), 4, 4).unwrap();
     let expected = MetricSet::compute(roll.to_lab_snippets(32).view()).unwrap();
@@ -67,12 +84,7 @@ fn metrics_json_matches_the_library_on_a_chorale() {
 #[test]
 fn metrics_table_sets_the_reference_beside_the_values() {
     let out = gan(&["metrics", chorale().to_str().unwrap()]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = succeeds(&out);
     assert!(
         stdout.contains("Soprano") && stdout.contains("in_scale_rate"),
         "{stdout}"
@@ -112,11 +124,7 @@ fn render_writes_a_wav_next_to_the_input_or_where_asked() {
     let midi = dir.join("chorale.mid");
     std::fs::copy(chorale(), &midi).unwrap();
     let out = gan(&["render", midi.to_str().unwrap()]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeds(&out);
     let wav = hound::WavReader::open(dir.join("chorale.wav")).unwrap();
     assert_eq!((wav.spec().channels, wav.spec().bits_per_sample), (1, 16));
     let chosen = dir.join("out").join("x.wav");
@@ -144,12 +152,7 @@ fn dataset_prints_the_counts_and_exports_npy() {
         "--split",
         "eval",
     ]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = succeeds(&out);
     assert!(
         stdout.contains("chorales") && stdout.contains("[318, 32, 128, 4]"),
         "{stdout}"
@@ -170,11 +173,7 @@ fn dataset_prints_the_counts_and_exports_npy() {
 #[test]
 fn check_reports_a_chorale_beside_bach() {
     let out = gan(&["check", chorale().to_str().unwrap(), "--json"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeds(&out);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let rates = &json["report"]["rates"];
     // Bach's own chorale: hardly a parallel fifth, every voice sounding, mostly in key.
@@ -258,11 +257,7 @@ fn check_leaves_out_empty_tracks_and_writes_nan_rates_as_null() {
         "the empty track is in the file"
     );
     let out = gan(&["check", path.to_str().unwrap(), "--json"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeds(&out);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["file"], path.to_str().unwrap());
     let rates = &json["report"]["rates"];
@@ -290,11 +285,7 @@ fn check_counts_bars_from_the_pickup() {
     // BWV 103.6 starts with a quarter-note upbeat.
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/chorales/bwv103.6.mid");
     let out = gan(&["check", path.to_str().unwrap(), "--json", "--pickup", "4"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeds(&out);
     let report: VoiceLeading = serde_json::from_slice::<serde_json::Value>(&out.stdout)
         .map(|json| serde_json::from_value(json["report"].clone()).unwrap())
         .unwrap();
@@ -319,15 +310,9 @@ fn check_reads_the_upbeat_from_the_file() {
     let piece = gan_core::midi::read_midi_file(&chorale, 4).unwrap();
     assert_eq!(piece.pickup_steps, 0);
     gan_core::midi::write_midi_file(&marked, &piece.with_pickup(4)).unwrap();
+    // The first line names the file; the report follows.
     let text = |args: &[&str]| {
-        let out = gan(args);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        // The first line names the file; the report follows.
-        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let stdout = succeeds(&gan(args));
         stdout.split_once('\n').map(|(_, r)| r.to_string()).unwrap()
     };
     let marked = marked.to_str().unwrap();
@@ -337,7 +322,7 @@ fn check_reads_the_upbeat_from_the_file() {
         text(&["check", chorale.to_str().unwrap(), "--pickup", "4"])
     );
     assert_ne!(read, text(&["check", marked, "--pickup", "0"]));
-    let first = String::from_utf8_lossy(&gan(&["check", marked]).stdout).into_owned();
+    let first = succeeds(&gan(&["check", marked]));
     assert!(first.contains("after an upbeat of 4"), "{first}");
 }
 
@@ -348,13 +333,7 @@ fn the_data_set_is_found_beside_the_program_or_the_error_says_where_it_looked() 
     let dir = scratch("installed");
     let bin = dir.join("bin");
     let data = bin.join("data");
-    std::fs::create_dir_all(data.join("chorales")).unwrap();
-    let repo_data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data");
-    std::fs::copy(repo_data.join("index.json"), data.join("index.json")).unwrap();
-    for entry in std::fs::read_dir(repo_data.join("chorales")).unwrap() {
-        let path = entry.unwrap().path();
-        std::fs::copy(&path, data.join("chorales").join(path.file_name().unwrap())).unwrap();
-    }
+    copy_chorales(&data);
     let gan_copy = bin.join("gan");
     std::fs::copy(env!("CARGO_BIN_EXE_gan"), &gan_copy).unwrap();
     let out = Command::new(&gan_copy)
@@ -363,12 +342,7 @@ fn the_data_set_is_found_beside_the_program_or_the_error_says_where_it_looked() 
         .current_dir(&dir)
         .output()
         .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = succeeds(&out);
     let found = std::fs::canonicalize(&data).unwrap();
     assert!(
         stdout.contains(&format!("from {}", found.display())),
@@ -413,11 +387,7 @@ fn tiny_model(dir: &Path) -> PathBuf {
         "--run",
         run.to_str().unwrap(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeds(&out);
     assert!(String::from_utf8_lossy(&out.stdout).contains("trained to iteration 3"));
     let model = dir.join("model");
     let out = gan(&[
@@ -426,11 +396,7 @@ fn tiny_model(dir: &Path) -> PathBuf {
         "--out",
         model.to_str().unwrap(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeds(&out);
     model
 }
 
@@ -450,11 +416,7 @@ fn train_export_and_compose_the_whole_melody() {
         "--model",
         model.to_str().unwrap(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeds(&out);
     let score = gan_core::midi::read_midi_file(dir.join("twinkle-composed.mid"), 4).unwrap();
     let tune = gan_core::midi::twinkle_twinkle();
     assert_eq!(
@@ -494,13 +456,7 @@ fn train_export_and_compose_the_whole_melody() {
 fn evaluate_reports_a_model_on_the_held_out_chorales() {
     let dir = scratch("evaluate");
     let model = tiny_model(&dir);
-    let out = gan(&["evaluate", "--model", model.to_str().unwrap()]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = succeeds(&gan(&["evaluate", "--model", model.to_str().unwrap()]));
     for needle in [
         "iteration 3",
         "held-out snippets: the generator",
@@ -519,28 +475,16 @@ fn evaluate_reports_a_model_on_the_held_out_chorales() {
 #[test]
 fn dataset_writes_the_shipped_melodies_as_they_are() {
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data");
-    let dir = scratch("melodies");
-    // A data directory without the melodies: the chorales and their index.
-    let copy = dir.join("data");
-    std::fs::create_dir_all(copy.join("chorales")).unwrap();
-    for file in ["index.json", "voice_leading.json"] {
-        std::fs::copy(data.join(file), copy.join(file)).unwrap();
-    }
-    for entry in std::fs::read_dir(data.join("chorales")).unwrap() {
-        let path = entry.unwrap().path();
-        std::fs::copy(&path, copy.join("chorales").join(path.file_name().unwrap())).unwrap();
-    }
+    // A data directory without the melodies.
+    let copy = scratch("melodies").join("data");
+    copy_chorales(&copy);
     let out = gan(&[
         "dataset",
         "--data",
         copy.to_str().unwrap(),
         "--write-melodies",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeds(&out);
     let mut files = vec![PathBuf::from("twinkle_twinkle.mid")];
     for entry in std::fs::read_dir(data.join("melodies")).unwrap() {
         files.push(Path::new("melodies").join(entry.unwrap().file_name()));
