@@ -40,7 +40,7 @@ block_network()
 
 import mido  # noqa: E402
 import music21  # noqa: E402
-from music21 import converter, corpus, environment, key, meter  # noqa: E402
+from music21 import converter, corpus, environment, expressions, key, meter  # noqa: E402
 from music21.corpus.chorales import ChoraleList, ChoraleListRKBWV  # noqa: E402
 
 # Never offer to download anything (the corpus is bundled with the wheel).
@@ -55,6 +55,8 @@ VELOCITY = 100
 PROGRAM = 0
 VOICES = ("Soprano", "Alto", "Tenor", "Bass")
 INDEX_VERSION = 1
+# The text of the conductor track's Marker meta event at each phrase end.
+PHRASE_END_MARKER = "phrase end"
 
 # Music21 writes flats as '-'; the index uses the usual 'b'.
 TONIC_FLAT = "-"
@@ -90,6 +92,7 @@ class Chorale:
     pickup_steps: int
     steps: int
     voices: list[list[NoteEvent]]
+    phrase_ends: list[int]
     counts: Counter = field(default_factory=Counter)
 
     def entry(self) -> dict:
@@ -102,6 +105,7 @@ class Chorale:
             "pickup_steps": self.pickup_steps,
             "bars": (self.steps - self.pickup_steps) // STEPS_PER_BAR,
             "steps": self.steps,
+            "phrase_ends": self.phrase_ends,
         }
 
     def music_key(self) -> tuple:
@@ -273,6 +277,44 @@ def voice_notes(part, counts: Counter) -> tuple[list[NoteEvent], int]:
     return notes, end_steps
 
 
+def has_fermata(element) -> bool:
+    """Whether a note carries a fermata (music21's Fermata expression)."""
+    return any(isinstance(e, expressions.Fermata) for e in element.expressions)
+
+
+def phrase_ends_of(parts, voices: list[list[NoteEvent]], counts: Counter) -> list[int]:
+    """The steps where the chorale's phrases end: where each note under a fermata ends.
+
+    The fermatas are the soprano's; a soprano without any takes the first other part that has
+    some. A fermata note's end is the end of the quantised note sounding at its onset (so a
+    fermata on either note of a tie ends the phrase after the tied pair); should no quantised
+    note sound there, the fermata note's own rounded end. The end of the soprano's last note
+    always ends a phrase. Sorted, without repeats.
+    """
+    ends = set()
+    for part, notes in zip(parts, voices):
+        marked = [n for n in part.recurse().notes if not n.duration.isGrace and has_fermata(n)]
+        if not marked:
+            continue
+        if part is not parts[0]:
+            counts["chorales whose fermatas come from a lower part"] += 1
+        for element in marked:
+            onset = Fraction(element.getOffsetInHierarchy(part))
+            start, _ = to_step(onset)
+            sounding = [n.end for n in notes if n.start <= start < n.end]
+            if sounding:
+                ends.add(sounding[0])
+            else:
+                counts["fermatas on a note left out (own end used)"] += 1
+                ends.add(to_step(onset + Fraction(element.duration.quarterLength))[0])
+        break
+    else:
+        counts["chorales without fermatas (the piece's end only)"] += 1
+    if voices[0]:
+        ends.add(voices[0][-1].end)
+    return sorted(ends)
+
+
 def convert(path: Path, titles: dict[str, str]) -> Chorale | str:
     """Convert one corpus file to a Chorale, or return the reason it is dropped."""
     score = converter.parse(path, forceSource=True, storePickle=False)
@@ -302,11 +344,14 @@ def convert(path: Path, titles: dict[str, str]) -> Chorale | str:
         notes, end = voice_notes(part, counts)
         voices.append(notes)
         steps = max(steps, end, max((n.end for n in notes), default=0))
+    phrase_ends = phrase_ends_of(parts, voices, counts)
     stem = path.stem
     tonic, mode, sharps = score_key(score, counts)
     bwv = stem[len("bwv") :]
     title = titles.get(bwv, f"BWV {bwv}")
-    return Chorale(sanitise_id(stem), title, tonic, mode, sharps, pickup, steps, voices, counts)
+    return Chorale(
+        sanitise_id(stem), title, tonic, mode, sharps, pickup, steps, voices, phrase_ends, counts
+    )
 
 
 def mido_key(sharps: int, mode: str) -> str:
@@ -338,6 +383,9 @@ def midi_file(chorale: Chorale) -> mido.MidiFile:
         (0, 2, mido.MetaMessage("time_signature", numerator=4, denominator=4)),
         (0, 3, mido.MetaMessage("key_signature", key=mido_key(chorale.sharps, chorale.mode))),
     ]
+    for step in chorale.phrase_ends:
+        marker = mido.MetaMessage("marker", text=PHRASE_END_MARKER)
+        conductor.append((step * TICKS_PER_STEP, 4, marker))
     midi.tracks.append(to_track(conductor, end_tick))
     for channel, (name, notes) in enumerate(zip(VOICES, chorale.voices)):
         messages = [
@@ -361,7 +409,14 @@ def write_index(path: Path, chorales: list[Chorale]) -> None:
         "source": f"music21 {music21.__version__} corpus",
         "chorales": [c.entry() for c in sorted(chorales, key=lambda c: c.entry()["file"])],
     }
-    path.write_text(json.dumps(index, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    text = json.dumps(index, indent=2, ensure_ascii=False)
+    # Lists of numbers (the phrase ends) on one line each, not one number per line.
+    text = re.sub(
+        r"\[\s*(-?\d+(?:,\s*-?\d+)*)\s*\]",
+        lambda m: "[" + ", ".join(re.split(r",\s*", m.group(1))) + "]",
+        text,
+    )
+    path.write_text(text + "\n", encoding="utf-8")
 
 
 def movement_of(cid: str) -> str:
@@ -389,6 +444,20 @@ def deduplicate(converted: list[Chorale], dropped: dict[str, list[str]]) -> list
         by_movement[movement_of(chorale.cid)] = chorale
         by_music[chorale.music_key()] = chorale
     return sorted(by_movement.values(), key=lambda c: c.cid)
+
+
+def print_phrase_ends(chorales: list[Chorale]) -> None:
+    """Statistics of the phrase ends: how many, and where in the bar they fall."""
+    ends = [e for c in chorales for e in c.phrase_ends]
+    print(f"phrase ends: {len(ends)} ({len(ends) / len(chorales):.2f} per chorale)")
+    within = Counter((e - c.pickup_steps) % STEPS_PER_BAR for c in chorales for e in c.phrase_ends)
+    shares = ", ".join(f"{k}: {v}" for k, v in sorted(within.items()))
+    print(f"phrase ends by step in the bar (0 = on the barline): {shares}")
+    gaps = Counter(
+        b - a for c in chorales for a, b in zip(c.phrase_ends, c.phrase_ends[1:])
+    )
+    common = ", ".join(f"{k}: {v}" for k, v in sorted(gaps.items(), key=lambda kv: -kv[1])[:8])
+    print(f"steps between phrase ends, most common: {common}")
 
 
 def main() -> int:
@@ -434,6 +503,7 @@ def main() -> int:
     print(f"notes: {sum(len(v) for c in chorales for v in c.voices)}")
     lengths = [c.steps for c in chorales]
     print(f"steps: {sum(lengths)} (shortest {min(lengths)}, longest {max(lengths)})")
+    print_phrase_ends(chorales)
     for what in sorted(counts):
         who = sorted(c.cid for c in chorales if c.counts[what])
         print(f"{what}: {counts[what]} ({' '.join(who)})")

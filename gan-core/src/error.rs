@@ -4,10 +4,12 @@
 use std::path::PathBuf;
 
 pub use crate::audio::AudioError;
-pub use crate::compose::ComposeError;
+pub use crate::compose::{ComposeError, PhraseEndsError};
 pub use crate::data::DataError;
 pub use crate::files::FileError;
+pub use crate::metrics::harmony::HarmonyError;
 pub use crate::metrics::voice_leading::VoiceLeadingError;
+pub use crate::metrics::KeyParseError;
 pub use crate::midi::MidiError;
 pub use crate::model::ModelError;
 pub use crate::plot::PlotError;
@@ -36,6 +38,9 @@ pub enum Error {
     /// Analysing voice leading failed.
     #[error(transparent)]
     VoiceLeading(#[from] VoiceLeadingError),
+    /// Analysing harmony failed.
+    #[error(transparent)]
+    Harmony(#[from] HarmonyError),
     /// Building, running, loading or saving the networks failed.
     #[error(transparent)]
     Model(#[from] ModelError),
@@ -45,6 +50,12 @@ pub enum Error {
     /// An array or roll has the wrong shape.
     #[error(transparent)]
     Shape(#[from] ShapeError),
+    /// Phrase ends given as bar numbers are not numbers or not bars of the piece.
+    #[error(transparent)]
+    PhraseEnds(#[from] PhraseEndsError),
+    /// Text that should name a key does not.
+    #[error(transparent)]
+    Key(#[from] KeyParseError),
     /// A setting read from the environment does not parse.
     #[error(transparent)]
     Setting(#[from] SettingError),

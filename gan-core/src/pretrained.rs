@@ -277,6 +277,11 @@ impl TrainedModel {
     /// Each chorale held out from this model's training, composed from its soprano as
     /// `gan compose` does it by default, with its voice leading beside Bach's.
     pub fn held_out(&self, data: &Dataset) -> Result<HeldOut> {
+        self.held_out_with(data, &ComposeOptions::default())
+    }
+
+    /// [`TrainedModel::held_out`], composed with `options` (say, another decoding).
+    pub fn held_out_with(&self, data: &Dataset, options: &ComposeOptions) -> Result<HeldOut> {
         let split = self.config.split(data)?;
         let mut ids: Vec<&str> = split
             .eval
@@ -285,13 +290,7 @@ impl TrainedModel {
             .map(|(id, _)| id.as_str())
             .collect();
         ids.dedup();
-        HeldOut::compose(
-            self.inference()?,
-            &self.device,
-            data,
-            &ids,
-            &ComposeOptions::default(),
-        )
+        HeldOut::compose(self.inference()?, &self.device, data, &ids, options)
     }
 
     /// Writes the generator of `checkpoint` (in f16), its configuration, its log and its run's

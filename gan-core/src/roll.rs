@@ -198,6 +198,9 @@ pub struct Multitrack {
     /// Steps before the first barline (an upbeat), less than a 4/4 bar; 0 when the piece
     /// starts on a downbeat.
     pub pickup_steps: usize,
+    /// Steps at which a phrase ends (the step after its last note), in order; empty when
+    /// unknown.
+    pub phrase_ends: Vec<usize>,
 }
 
 impl Multitrack {
@@ -208,6 +211,17 @@ impl Multitrack {
             tempo_bpm,
             tracks,
             pickup_steps: 0,
+            phrase_ends: Vec::new(),
+        }
+    }
+
+    /// The same multitrack with phrases ending at `steps` (sorted, duplicates dropped).
+    pub fn with_phrase_ends(self, mut steps: Vec<usize>) -> Self {
+        steps.sort_unstable();
+        steps.dedup();
+        Self {
+            phrase_ends: steps,
+            ..self
         }
     }
 
@@ -249,16 +263,24 @@ impl Multitrack {
         self.len() as f64 * self.step_seconds()
     }
 
-    /// The same multitrack with every track padded or cut to `steps` time steps.
+    /// The same multitrack with every track padded or cut to `steps` time steps; the phrase
+    /// ends past the new end are dropped.
     pub fn with_len(&self, steps: usize) -> Multitrack {
         let tracks = self.tracks.iter().map(|t| t.with_len(steps)).collect();
         Multitrack {
             tracks,
+            phrase_ends: self
+                .phrase_ends
+                .iter()
+                .copied()
+                .filter(|&e| e <= steps)
+                .collect(),
             ..self.clone()
         }
     }
 
-    /// The time steps `start..end` of every track (padded with silence past the end).
+    /// The time steps `start..end` of every track (padded with silence past the end); the
+    /// phrase ends in `start + 1..=end` are kept, counted from `start`.
     pub fn slice_steps(&self, start: usize, end: usize) -> Multitrack {
         let tracks = self
             .tracks
@@ -274,6 +296,12 @@ impl Multitrack {
         Multitrack {
             tracks,
             pickup_steps: pickup_after_cut(self.pickup_steps, start, self.bar_steps().max(1)),
+            phrase_ends: self
+                .phrase_ends
+                .iter()
+                .filter(|&&e| e > start && e <= end)
+                .map(|e| e - start)
+                .collect(),
             ..self.clone()
         }
     }
@@ -447,6 +475,20 @@ mod tests {
         assert_eq!(cut.len(), 8);
         assert_eq!(cut.tracks[0].note_steps(), 1);
         assert!((mt.duration_seconds() - 8.0 * 0.15).abs() < 1e-12);
+    }
+
+    #[test]
+    fn phrase_ends_are_sorted_and_follow_cuts() {
+        let mt = Multitrack::new(4, 100.0, vec![one_note_track()]);
+        assert!(mt.phrase_ends.is_empty());
+        let mt = mt.with_phrase_ends(vec![8, 4, 2, 4]);
+        assert_eq!(mt.phrase_ends, vec![2, 4, 8]);
+        assert_eq!(mt.with_len(4).phrase_ends, vec![2, 4]);
+        assert_eq!(mt.with_len(20).phrase_ends, vec![2, 4, 8]);
+        // A slice keeps the ends after its first step up to its end, shifted.
+        assert_eq!(mt.slice_steps(2, 8).phrase_ends, vec![2, 6]);
+        assert_eq!(mt.slice_steps(4, 7).phrase_ends, Vec::<usize>::new());
+        assert_eq!(mt.slice_steps(0, 16).phrase_ends, vec![2, 4, 8]);
     }
 
     #[test]

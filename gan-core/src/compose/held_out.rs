@@ -6,6 +6,7 @@ use ndarray::{Array4, Axis};
 
 use super::{arrangements, ComposeOptions};
 use crate::data::Dataset;
+use crate::metrics::harmony::{Harmony, HarmonyRates};
 use crate::metrics::voice_leading::{Rates, VoiceLeading, VoiceRanges};
 use crate::metrics::{Key, MetricSet};
 use crate::model::Generate;
@@ -22,6 +23,15 @@ pub struct HeldOut {
     pub composed: Vec<Rates>,
     /// Bach's own chorales (in their notated keys).
     pub bach: Vec<Rates>,
+    /// The harmony of the generator's own voices, read the lab's way (every value above 0 a
+    /// note, each voice's top line) without the harmonic decoder or the repair.
+    pub raw_harmony: Vec<HarmonyRates>,
+    /// The harmony of the generator's decoded voices, before the repair (in the notated key).
+    pub generated_harmony: Vec<HarmonyRates>,
+    /// The harmony of the composed scores (in the notated key).
+    pub composed_harmony: Vec<HarmonyRates>,
+    /// The harmony of Bach's chorales (in the notated key).
+    pub bach_harmony: Vec<HarmonyRates>,
     /// How many notes the repair step moved or added, in all.
     pub repairs: usize,
     /// The composed scores cut into 2-bar snippets, (N, 32, 128, 4).
@@ -45,6 +55,10 @@ impl HeldOut {
             generated: Vec::new(),
             composed: Vec::new(),
             bach: Vec::new(),
+            raw_harmony: Vec::new(),
+            generated_harmony: Vec::new(),
+            composed_harmony: Vec::new(),
+            bach_harmony: Vec::new(),
             repairs: 0,
             composed_snippets: Array4::zeros((0, SNIPPET_STEPS, crate::roll::N_PITCHES, 4)),
             bach_snippets: Array4::zeros((0, SNIPPET_STEPS, crate::roll::N_PITCHES, 4)),
@@ -57,7 +71,8 @@ impl HeldOut {
                 is_drum: false,
                 ..roll.tracks[0].clone()
             };
-            let melody = Multitrack::new(roll.resolution, roll.tempo_bpm, vec![soprano]);
+            let melody = Multitrack::new(roll.resolution, roll.tempo_bpm, vec![soprano])
+                .with_phrase_ends(roll.phrase_ends.clone());
             let options = ComposeOptions {
                 pickup_steps: pickup,
                 samples: 1,
@@ -69,6 +84,19 @@ impl HeldOut {
             out.repairs += arrangement.repairs.len();
             let key = Key::named(&chorale.entry.key.tonic, &chorale.entry.key.mode);
             let bach = VoiceLeading::analyse_in_key(roll, pickup, &VoiceRanges::BACH, key)?;
+            let harmony = |piece: &Multitrack| -> crate::Result<HarmonyRates> {
+                Ok(Harmony::analyse(piece, key)?.rates)
+            };
+            let raw = ComposeOptions {
+                decoding: super::Decoding::Threshold,
+                repair: false,
+                ..options
+            };
+            let raw = arrangements(generator, device, &melody, &raw)?.remove(0);
+            out.raw_harmony.push(harmony(&raw.generated)?);
+            out.generated_harmony.push(harmony(&arrangement.generated)?);
+            out.composed_harmony.push(harmony(&arrangement.score)?);
+            out.bach_harmony.push(harmony(roll)?);
             out.bach.push(bach.rates);
             out.ids.push(id.to_string());
             composed_snippets.push(arrangement.score.to_lab_snippets(SNIPPET_STEPS));
@@ -121,5 +149,23 @@ impl HeldOut {
             );
         }
         out
+    }
+
+    /// The mean harmony rates (the generator's own voices, decoded before the repair,
+    /// composed, Bach), one per line.
+    pub fn harmony_table(&self) -> String {
+        let [raw, generated, composed, bach] = [
+            &self.raw_harmony,
+            &self.generated_harmony,
+            &self.composed_harmony,
+            &self.bach_harmony,
+        ]
+        .map(|r| HarmonyRates::mean(r));
+        HarmonyRates::columns(&[
+            ("generator", &raw),
+            ("decoded", &generated),
+            ("composed", &composed),
+            ("Bach", &bach),
+        ])
     }
 }

@@ -8,16 +8,24 @@
 //! repair, so that the model's own voice leading stays visible beside the composed one.
 
 mod arrangement;
+mod chord_model;
 mod decode;
+mod harmonise;
 mod held_out;
+mod phrases;
 mod register;
 mod repair;
 mod tidy;
 mod windows;
 
 pub use arrangement::Arrangement;
+pub use chord_model::{ChordModel, KeyChord, ModeModel, CHORD_MODEL_FILE};
 pub use decode::{decode_line, LineCosts};
+pub use harmonise::{harmonise, ChordCosts};
 pub use held_out::HeldOut;
+pub use phrases::{
+    bar_end_steps, infer_phrase_ends, parse_bars, phrase_ends, PhraseEnds, PhraseEndsError,
+};
 pub use register::{octave_shift, SOPRANO_CENTER};
 pub use repair::{repair, Repair};
 pub use tidy::tidy;
@@ -63,8 +71,11 @@ pub enum ComposeError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Decoding {
-    /// Each voice the most likely sung line through its range ([`decode_line`]).
+    /// A chord on every beat and a cadence at every phrase end, voiced and figured from the
+    /// generator's values ([`harmonise`]).
     #[default]
+    Chords,
+    /// Each voice the most likely sung line through its range ([`decode_line`]).
     Lines,
     /// The lab's way: every value above 0 is a note (then [`tidy`] when `monophonic`).
     Threshold,
@@ -87,6 +98,11 @@ pub struct ComposeOptions {
     pub best_of: usize,
     /// How the generator's output is read.
     pub decoding: Decoding,
+    /// The key to harmonise in [default: the key read from the melody].
+    #[serde(skip)]
+    pub key: Option<Key>,
+    /// With [`Decoding::Chords`]: what the harmonic decoder weighs.
+    pub chord_costs: ChordCosts,
     /// With [`Decoding::Lines`]: what the line decoder pays for rests, changes and leaps.
     pub line_costs: LineCosts,
     /// Apply the repair step ([`repair`]) to the decoded voices.
@@ -109,7 +125,9 @@ impl Default for ComposeOptions {
             samples: 1,
             seed: 0,
             best_of: 1,
-            decoding: Decoding::Lines,
+            decoding: Decoding::Chords,
+            key: None,
+            chord_costs: ChordCosts::default(),
             line_costs: LineCosts::default(),
             repair: true,
             monophonic: true,
@@ -153,7 +171,8 @@ pub fn arrangements(
         return Err(ComposeError::Pickup(options.pickup_steps));
     }
     let tune = melody(input, options.melody)?;
-    let key = Key::estimate([&tune]);
+    let key = options.key.or_else(|| Key::of_melody(&tune));
+    let phrases = phrase_ends(&tune, options.pickup_steps, &input.phrase_ends);
     let shift = octave_shift(&tune);
     let windows = melody_windows(&tune.transposed(shift), options.pickup_steps);
     let n = windows.len_of(ndarray::Axis(0));
@@ -177,7 +196,7 @@ pub fn arrangements(
                 .map_err(ModelError::from)?;
             let generated = generate(generator, &c, &z)?;
             let values = join_values(generated.view(), options.pickup_steps, tune.len());
-            let candidate = arrange(&tune, &values, shift, key, input.tempo_bpm, options);
+            let candidate = arrange(&tune, &values, shift, key, &phrases, input, options);
             if options.best_of == 1 {
                 best = Some((0.0, candidate));
                 break;
@@ -219,18 +238,39 @@ fn arrange(
     values: &ndarray::Array3<f32>,
     shift: i32,
     key: Option<Key>,
-    tempo_bpm: f64,
+    phrases: &PhraseEnds,
+    input: &Multitrack,
     options: &ComposeOptions,
 ) -> Arrangement {
+    let tempo_bpm = input.tempo_bpm;
     let mut soprano = tune.clone();
     soprano.name = VOICE_NAMES[0].to_string();
     soprano.program = 0;
     let ranges = VoiceRanges::BACH.transposed(-shift);
     let mut tracks = vec![soprano];
+    let harmonised = match (options.decoding, key) {
+        (Decoding::Chords, Some(key)) => {
+            let line = tune.transposed(shift).top_line();
+            let model = ChordModel::bach().mode(key.mode);
+            Some(harmonise(
+                values,
+                &line,
+                key,
+                &phrases.steps,
+                model,
+                &options.chord_costs,
+            ))
+        }
+        _ => None,
+    };
     for (k, name) in VOICE_NAMES.iter().enumerate().skip(1) {
         let voice = values.index_axis(ndarray::Axis(2), k);
         let mut track = match options.decoding {
-            Decoding::Lines => {
+            Decoding::Chords if harmonised.is_some() => {
+                let lines = harmonised.as_ref().map_or(&[][..], |h| &h[k - 1][..]);
+                Track::from_line(*name, 0, lines, VELOCITY).transposed(-shift)
+            }
+            Decoding::Lines | Decoding::Chords => {
                 let line = decode_line(voice, VoiceRanges::BACH.voices[k], &options.line_costs);
                 Track::from_line(*name, 0, &line, VELOCITY).transposed(-shift)
             }
@@ -252,14 +292,17 @@ fn arrange(
         track.name = name.to_string();
         tracks.push(track);
     }
-    let generated =
-        Multitrack::new(STEPS_PER_BEAT, tempo_bpm, tracks).with_pickup(options.pickup_steps);
+    let generated = Multitrack::new(STEPS_PER_BEAT, tempo_bpm, tracks)
+        .with_pickup(options.pickup_steps)
+        .with_phrase_ends(phrases.steps.clone());
     let (score, repairs) = if options.repair {
         let (lines, repairs) = repair(&Lines::of(&generated), options.pickup_steps, &ranges, key);
         let mut tracks = vec![generated.tracks[0].clone()];
         tracks.extend((1..4).map(|k| lines.track(k, VOICE_NAMES[k], VELOCITY)));
-        let score = Multitrack::new(STEPS_PER_BEAT, tempo_bpm, tracks);
-        (score.with_pickup(options.pickup_steps), repairs)
+        let score = Multitrack::new(STEPS_PER_BEAT, tempo_bpm, tracks)
+            .with_pickup(options.pickup_steps)
+            .with_phrase_ends(phrases.steps.clone());
+        (score, repairs)
     } else {
         (generated.clone(), Vec::new())
     };
@@ -268,6 +311,7 @@ fn arrange(
         generated,
         repairs,
         key,
+        phrases: phrases.clone(),
         ranges,
         pickup_steps: options.pickup_steps,
     }

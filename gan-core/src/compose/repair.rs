@@ -21,6 +21,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::metrics::harmony::{pitch_classes, Chord};
 use crate::metrics::voice_leading::{Lines, Rule, VoiceLeading, VoiceRanges, DROP_OUT_STEPS};
 use crate::metrics::Key;
 use crate::roll::{pickup_after_cut, STEPS_PER_BAR, STEPS_PER_BEAT};
@@ -32,6 +33,9 @@ const WHOLE_TONE: u8 = 2;
 /// A lower voice's rest of this many steps (a quarter note) or more inside the piece is
 /// filled: Bach's voices rest at most for a breath.
 const FILL_STEPS: usize = STEPS_PER_BEAT;
+/// What a beat that makes no chord weighs among the findings: more than any rule but parallel
+/// fifths and octaves, so that a repair never breaks a chord to mend a lesser fault.
+const NO_CHORD_WEIGHT: f64 = 3.0;
 /// How many times the repair goes over the piece.
 const PASSES: usize = 2;
 
@@ -159,13 +163,24 @@ fn local_cost(
     let end = (end + 1).min(lines.len());
     // The window's pickup, so that its bars and beats are the piece's.
     let pickup = pickup_after_cut(pickup_steps, start, STEPS_PER_BAR);
-    VoiceLeading::analyse_lines(&lines.window(start, end), pickup, ranges, key).map_or(0.0, |r| {
-        r.findings
-            .iter()
-            .filter(|f| !matches!(f.rule, Rule::DropOut | Rule::OneStepNote))
-            .map(|f| f.rule.weight())
-            .sum()
-    })
+    let findings = VoiceLeading::analyse_lines(&lines.window(start, end), pickup, ranges, key)
+        .map_or(0.0, |r| {
+            r.findings
+                .iter()
+                .filter(|f| !matches!(f.rule, Rule::DropOut | Rule::OneStepNote))
+                .map(|f| f.rule.weight())
+                .sum()
+        });
+    // Every beat in the window where three or more voices sound and make no chord.
+    let no_chords = (start.next_multiple_of(STEPS_PER_BEAT)..end)
+        .step_by(STEPS_PER_BEAT)
+        .filter(|&t| {
+            let pitches: Vec<u8> = (0..4).filter_map(|k| lines.at(k, t)).collect();
+            let bass = pitches.iter().min().copied().unwrap_or(0);
+            pitches.len() >= 3 && Chord::identify(pitch_classes(pitches), bass, key).is_none()
+        })
+        .count();
+    findings + NO_CHORD_WEIGHT * no_chords as f64
 }
 
 /// For voice `k` over `start..end`: the pitch other than `near`, within [`MAX_MOVE`] of it and

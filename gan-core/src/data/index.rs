@@ -40,6 +40,9 @@ pub struct ChoraleEntry {
     pub bars: usize,
     /// Total length in steps, pickup included.
     pub steps: usize,
+    /// The steps where its phrases end (after each fermata note, and the piece's end), sorted.
+    #[serde(default)]
+    pub phrase_ends: Vec<usize>,
 }
 
 impl std::fmt::Display for ChoraleEntry {
@@ -113,6 +116,7 @@ mod tests {
             pickup_steps: 4,
             bars: 9,
             steps: 160,
+            phrase_ends: vec![68, 132, 160],
         }
     }
 
@@ -123,5 +127,14 @@ mod tests {
             "bwv253 “Ach bleib bei uns”, A major, 9 bars"
         );
         assert_eq!(entry("").to_string(), "bwv253, A major, 9 bars");
+    }
+
+    #[test]
+    fn phrase_ends_are_optional_in_the_index() {
+        let mut json = serde_json::to_value(entry("x")).unwrap();
+        assert_eq!(json["phrase_ends"], serde_json::json!([68, 132, 160]));
+        json.as_object_mut().unwrap().remove("phrase_ends");
+        let back: ChoraleEntry = serde_json::from_value(json).unwrap();
+        assert!(back.phrase_ends.is_empty());
     }
 }

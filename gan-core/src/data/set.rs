@@ -51,7 +51,8 @@ pub fn default_dir() -> PathBuf {
 pub struct Chorale {
     /// The chorale's entry in the index.
     pub entry: ChoraleEntry,
-    /// The four voices at 4 steps per beat.
+    /// The four voices at 4 steps per beat, with the phrase ends of the file's markers (the
+    /// index's where the file has none).
     pub roll: Multitrack,
 }
 
@@ -133,6 +134,9 @@ fn load_chorale(dir: &Path, entry: ChoraleEntry) -> Result<Chorale> {
         ))
         .into());
     }
-    let roll = roll.with_len(entry.steps);
+    let mut roll = roll.with_len(entry.steps);
+    if roll.phrase_ends.is_empty() {
+        roll = roll.with_phrase_ends(entry.phrase_ends.clone());
+    }
     Ok(Chorale { entry, roll })
 }

@@ -23,13 +23,16 @@ const MAJOR_SCALE: u16 = 0b1010_1011_0101;
 /// The natural and harmonic minor scales' pitch classes above the tonic: 0 2 3 5 7 8 10 11.
 const MINOR_SCALE: u16 = 0b1101_1010_1101;
 
+/// How much less well than the best a melody's key may fit its notes in [`Key::of_melody`].
+pub const MELODY_KEY_MARGIN: f64 = 0.25;
+
 /// The pitch-class names, C = 0.
 const NAMES: [&str; 12] = [
     "C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B",
 ];
 
 /// Major or minor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum KeyMode {
     /// A major key.
     Major,
@@ -38,7 +41,7 @@ pub enum KeyMode {
 }
 
 /// A major or minor key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Key {
     /// The tonic's pitch class, 0 (C) to 11 (B).
     pub tonic: u8,
@@ -57,6 +60,61 @@ impl Key {
             }
         }
         Self::from_durations(&durations)
+    }
+
+    /// The key of a melody: among the keys that fit its notes' durations nearly as well as the
+    /// best ([`Key::estimate`], within [`MELODY_KEY_MARGIN`] of its correlation), the one whose
+    /// tonic is the melody's last note, else one whose tonic triad holds it, else the best.
+    /// Melodies end on their tonic far more often than their notes alone tell (on the 318
+    /// chorales' sopranos this finds the notated key more often than the notes alone).
+    pub fn of_melody(melody: &Track) -> Option<Key> {
+        let notes = melody.notes();
+        let last = notes.iter().max_by_key(|n| (n.end, n.pitch))?.pitch % 12;
+        let mut durations = [0.0f64; 12];
+        for note in &notes {
+            durations[usize::from(note.pitch % 12)] += (note.end - note.start) as f64;
+        }
+        let fits = Self::fits(&durations);
+        let best = fits
+            .iter()
+            .map(|(r, _)| *r)
+            .fold(f64::NEG_INFINITY, f64::max);
+        let rank = |key: &Key| {
+            let third = match key.mode {
+                KeyMode::Major => 4,
+                KeyMode::Minor => 3,
+            };
+            let interval = (last + 12 - key.tonic) % 12;
+            if interval == 0 {
+                0
+            } else if interval == third || interval == 7 {
+                1
+            } else {
+                2
+            }
+        };
+        fits.into_iter()
+            .filter(|(r, _)| *r >= best - MELODY_KEY_MARGIN)
+            .min_by(|a, b| rank(&a.1).cmp(&rank(&b.1)).then(b.0.total_cmp(&a.0)))
+            .map(|(_, key)| key)
+    }
+
+    /// Every key's correlation with the pitch-class `durations` (none when they are constant).
+    fn fits(durations: &[f64; 12]) -> Vec<(f64, Key)> {
+        let mut out = Vec::with_capacity(24);
+        for tonic in 0..12u8 {
+            for (mode, profile) in [
+                (KeyMode::Major, &MAJOR_PROFILE),
+                (KeyMode::Minor, &MINOR_PROFILE),
+            ] {
+                let rotated: [f64; 12] =
+                    std::array::from_fn(|pc| profile[(pc + 12 - usize::from(tonic)) % 12]);
+                if let Some(r) = correlation(durations, &rotated) {
+                    out.push((r, Key { tonic, mode }));
+                }
+            }
+        }
+        out
     }
 
     /// The best-fitting key of the time each pitch class sounds (index 0 = C); `None` when
@@ -142,6 +200,90 @@ impl Key {
     }
 }
 
+/// Text that does not name a key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "not a key: {text:?} (write a tonic and a mode, e.g. \"D minor\", \"Bb major\", \"F#m\", \
+     or a tonic alone for major, e.g. \"C\")"
+)]
+pub struct KeyParseError {
+    /// The text that was given.
+    pub text: String,
+}
+
+impl std::str::FromStr for Key {
+    type Err = KeyParseError;
+
+    /// Reads a key as [`Key`]'s `Display` writes it ("F# minor") and in the usual shorthands:
+    /// any case ("d minor"), `b`, `-`, `♭`, `flat` and `#`, `♯`, `sharp` for accidentals
+    /// ("E-flat major", "F sharp minor"), "maj"/"min", "m" for minor ("Am", "c#m"), and a tonic
+    /// alone for major ("C").
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let bad = || KeyParseError {
+            text: text.to_string(),
+        };
+        let mut chars = text.trim().chars();
+        let letter = chars.next().ok_or_else(bad)?;
+        let mut tonic: i32 = match letter.to_ascii_uppercase() {
+            'C' => 0,
+            'D' => 2,
+            'E' => 4,
+            'F' => 5,
+            'G' => 7,
+            'A' => 9,
+            'B' => 11,
+            _ => return Err(bad()),
+        };
+        let mut rest = chars.as_str();
+        'accidentals: loop {
+            for (spelling, shift) in ACCIDENTALS {
+                if let Some(after) = strip_prefix_ignore_case(rest, spelling) {
+                    tonic += shift;
+                    rest = after;
+                    continue 'accidentals;
+                }
+            }
+            break;
+        }
+        let mode = match rest.trim() {
+            "" => KeyMode::Major,
+            "m" => KeyMode::Minor,
+            word => match word.to_ascii_lowercase().as_str() {
+                "major" | "maj" => KeyMode::Major,
+                "minor" | "min" => KeyMode::Minor,
+                _ => return Err(bad()),
+            },
+        };
+        Ok(Key {
+            tonic: tonic.rem_euclid(12) as u8,
+            mode,
+        })
+    }
+}
+
+/// The spellings of an accidental after a key's tonic letter and the semitones each moves,
+/// longest first so that "-flat" is not read as "-" then "flat".
+const ACCIDENTALS: [(&str, i32); 11] = [
+    ("-flat", -1),
+    (" flat", -1),
+    ("flat", -1),
+    ("-sharp", 1),
+    (" sharp", 1),
+    ("sharp", 1),
+    ("#", 1),
+    ("♯", 1),
+    ("b", -1),
+    ("♭", -1),
+    ("-", -1),
+];
+
+/// `text` after `prefix`, compared without regard to ASCII case; `None` if it does not start so.
+fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = text.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &text[prefix.len()..])
+}
+
 impl fmt::Display for Key {
     /// "C major", "F# minor".
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -210,6 +352,58 @@ mod tests {
         assert_eq!(Key::named("Cb", "major").unwrap().tonic, 11);
         assert_eq!(Key::named("H", "major"), None);
         assert_eq!(Key::named("C", "dorian"), None);
+    }
+
+    #[test]
+    fn keys_parse_from_their_names_and_shorthands() {
+        let key = |text: &str| text.parse::<Key>().unwrap().to_string();
+        for (text, name) in [
+            ("D minor", "D minor"),
+            ("d minor", "D minor"),
+            ("  Bb major ", "Bb major"),
+            ("F# minor", "F# minor"),
+            ("C", "C major"),
+            ("Am", "A minor"),
+            ("c#m", "C# minor"),
+            ("Bbm", "Bb minor"),
+            ("b", "B major"),
+            ("bb", "Bb major"),
+            ("E-flat major", "Eb major"),
+            ("E flat Major", "Eb major"),
+            ("F sharp minor", "F# minor"),
+            ("E- major", "Eb major"),
+            ("B♭ maj", "Bb major"),
+            ("G min", "G minor"),
+            ("Cb major", "B major"),
+            ("B# minor", "C minor"),
+        ] {
+            assert_eq!(key(text), name, "{text:?}");
+        }
+        // What Display writes reads back, for all 24 keys.
+        for tonic in 0..12 {
+            for mode in [KeyMode::Major, KeyMode::Minor] {
+                let k = Key { tonic, mode };
+                assert_eq!(k.to_string().parse::<Key>(), Ok(k));
+            }
+        }
+    }
+
+    #[test]
+    fn a_key_that_is_not_a_key_is_named_in_the_error() {
+        for text in [
+            "",
+            "  ",
+            "H major",
+            "D dorian",
+            "Dx",
+            "major",
+            "C minor minor",
+            "CM",
+        ] {
+            let err = text.parse::<Key>().unwrap_err();
+            assert_eq!(err.text, text);
+            assert!(err.to_string().contains(&format!("{text:?}")), "{err}");
+        }
     }
 
     #[test]

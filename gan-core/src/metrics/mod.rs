@@ -25,6 +25,7 @@
 
 mod as_lab;
 mod bars;
+pub mod harmony;
 mod key;
 mod lab;
 mod masks;
@@ -36,7 +37,8 @@ pub mod voice_leading;
 
 pub use as_lab::{lab_beside_ours, uniform_noise, AsLab};
 pub use bars::{empty_bar_rate, pitch_classes_used, pitch_range, pitches_used};
-pub use key::{Key, KeyMode};
+pub use harmony::{Harmony, HarmonyReference};
+pub use key::{Key, KeyMode, KeyParseError};
 pub use lab::pitch_histogram_distance;
 pub use masks::{LOWEST_PITCH, METRIC_PITCHES, N_METRIC_PITCHES};
 pub use notes::{

@@ -27,6 +27,9 @@ pub use tunes::{tune, Tune, REST, TUNES};
 pub use twinkle::twinkle_twinkle;
 pub use write::{write_midi, write_midi_file, WRITE_PPQ};
 
+/// The text of the Marker meta event that marks a phrase end (read case-insensitively).
+pub const PHRASE_END_MARKER: &str = "phrase end";
+
 /// What can go wrong reading or writing MIDI.
 #[derive(Debug, thiserror::Error)]
 pub enum MidiError {

@@ -20,6 +20,9 @@
 //!   Its name is the MIDI track's first track-name event (else "Track N", N counting the tracks
 //!   read from 1), its program the channel's last program change in that MIDI track before the
 //!   first note, and channel 10 (9 counting from 0) makes it a drum track.
+//! - **Phrase ends.** Marker meta events whose text is `phrase end` (any case, on any track) are
+//!   the multitrack's `phrase_ends`, at the nearest step like a note's onset; those at step 0 or
+//!   past the roll's end are left out.
 //! - **Refusals.** A file with no notes is [`MidiError::NoNotes`] (one with drums only reads
 //!   fine); sizes over [`MAX_FILE_BYTES`], [`MAX_STEPS`] or [`MAX_TRACKS`] are refused by name.
 
@@ -30,7 +33,7 @@ use std::path::Path;
 use midly::{Format, Fps, MetaMessage, MidiMessage, Timing, TrackEventKind};
 use ndarray::{s, Array2};
 
-use super::MidiError;
+use super::{MidiError, PHRASE_END_MARKER};
 use crate::files::io_error;
 use crate::roll::{Multitrack, Track, N_PITCHES};
 
@@ -60,7 +63,16 @@ pub fn read_midi(bytes: &[u8], steps_per_beat: usize) -> Result<Multitrack, Midi
     };
     let voices = file.voices();
     let pickup = file.pickup_steps(&clock, steps_per_beat);
-    Ok(to_multitrack(&voices, &clock, tempo_bpm)?.with_pickup(pickup))
+    let roll = to_multitrack(&voices, &clock, tempo_bpm)?.with_pickup(pickup);
+    let steps = roll.len();
+    let ends = file
+        .phrase_end_ticks()
+        .into_iter()
+        .map(|tick| clock.step(tick))
+        .filter(|&step| step > 0 && step <= steps as u128)
+        .map(|step| step as usize)
+        .collect();
+    Ok(roll.with_phrase_ends(ends))
 }
 
 /// Reads the MIDI file at `path` (see [`read_midi`]); errors name the file.
@@ -294,6 +306,22 @@ impl SmfEvents<'_> {
             }
             _ => 0,
         }
+    }
+
+    /// The ticks of every `phrase end` marker, on any track.
+    fn phrase_end_ticks(&self) -> Vec<u64> {
+        let mut ticks = Vec::new();
+        for (track, offset) in self.tracks.iter().zip(self.track_offsets()) {
+            for (tick, kind) in &track.events {
+                if let TrackEventKind::Meta(MetaMessage::Marker(text)) = kind {
+                    let text = String::from_utf8_lossy(text);
+                    if text.trim().eq_ignore_ascii_case(PHRASE_END_MARKER) {
+                        ticks.push(tick + offset);
+                    }
+                }
+            }
+        }
+        ticks
     }
 
     /// Every (MIDI track, channel) pair that holds notes, by track then channel.

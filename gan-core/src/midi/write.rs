@@ -7,7 +7,8 @@
 //! on channel 9. A note is a run of steps where one pitch sounds with one velocity, so a change
 //! of velocity starts a new note and [`super::read_midi`] gives the roll back as it was, except
 //! that velocities above 127 are written as 127, silent tracks are not read back, and the roll
-//! read back ends with its last note. All tracks end at the roll's last step.
+//! read back ends with its last note. All tracks end at the roll's last step. Each phrase end
+//! (`phrase_ends`) within the roll is a Marker event `phrase end` on the conductor track.
 
 use std::path::Path;
 
@@ -15,7 +16,7 @@ use midly::num::{u15, u24, u28, u4, u7};
 use midly::{Format, Header, MetaMessage, MidiMessage, Smf, Timing, TrackEvent, TrackEventKind};
 
 use super::read::{DRUM_CHANNEL, MAX_STEPS};
-use super::MidiError;
+use super::{MidiError, PHRASE_END_MARKER};
 use crate::files::write_atomic;
 use crate::roll::{Multitrack, Track};
 
@@ -47,8 +48,14 @@ pub fn write_midi(multitrack: &Multitrack) -> Result<Vec<u8>, MidiError> {
     ));
     let pickup = pickup_signature(multitrack)?
         .map(|sig| (sig, multitrack.pickup_steps as u32 * ticks_per_step));
+    let markers: Vec<u32> = multitrack
+        .phrase_ends
+        .iter()
+        .filter(|&&e| e > 0 && e <= steps)
+        .map(|&e| e as u32 * ticks_per_step)
+        .collect();
     smf.tracks
-        .push(conductor(multitrack.tempo_bpm, pickup, end)?);
+        .push(conductor(multitrack.tempo_bpm, pickup, &markers, end)?);
     let mut melodic = MELODIC_CHANNELS.iter().cycle();
     for track in &multitrack.tracks {
         let channel = match track.is_drum {
@@ -97,34 +104,48 @@ fn pickup_signature(multitrack: &Multitrack) -> Result<Option<(u8, u8)>, MidiErr
 
 /// The conductor track: the tempo and 4/4 time; a piece with an upbeat opens with a bar that
 /// holds just the upbeat, `pickup` ((numerator, denominator power), its length in ticks), so
-/// that notation programs, DAWs and [`super::read_midi`] place the barlines where they are.
+/// that notation programs, DAWs and [`super::read_midi`] place the barlines where they are;
+/// a `phrase end` marker at each tick of `markers` (ascending, at most `end`).
 fn conductor(
     tempo_bpm: f64,
     pickup: Option<((u8, u8), u32)>,
+    markers: &[u32],
     end: u32,
 ) -> Result<Vec<TrackEvent<'static>>, MidiError> {
     let us_per_beat = (60e6 / tempo_bpm).round();
     if !(1.0..=f64::from(u24::max_value().as_int())).contains(&us_per_beat) {
         return Err(MidiError::Tempo(tempo_bpm));
     }
-    let meta = |delta: u32, m| TrackEvent {
-        delta: u28::new(delta),
-        kind: TrackEventKind::Meta(m),
-    };
     // 24 MIDI clocks per quarter note: a click on each beat of the bar's denominator.
     let clocks = |denominator: u8| (96u32 >> denominator).max(1) as u8;
-    let mut events = vec![meta(0, MetaMessage::Tempo(u24::new(us_per_beat as u32)))];
+    // (absolute tick, event), in the order they are written at one tick.
+    let mut timed = vec![(0, MetaMessage::Tempo(u24::new(us_per_beat as u32)))];
     let mut at = 0;
     if let Some(((numerator, denominator), ticks)) = pickup {
-        events.push(meta(
+        timed.push((
             0,
             MetaMessage::TimeSignature(numerator, denominator, clocks(denominator), 8),
         ));
         at = ticks;
     }
     // 4/4: numerator 4, denominator 2^2, 24 MIDI clocks per click, 8 32nds per beat.
-    events.push(meta(at, MetaMessage::TimeSignature(4, 2, clocks(2), 8)));
-    events.push(meta(end.saturating_sub(at), MetaMessage::EndOfTrack));
+    timed.push((at, MetaMessage::TimeSignature(4, 2, clocks(2), 8)));
+    let marker = MetaMessage::Marker(PHRASE_END_MARKER.as_bytes());
+    timed.extend(markers.iter().map(|&tick| (tick, marker)));
+    timed.sort_by_key(|&(tick, _)| tick);
+    timed.push((end.max(at), MetaMessage::EndOfTrack));
+    let mut now = 0;
+    let events = timed
+        .into_iter()
+        .map(|(tick, m)| {
+            let delta = tick - now;
+            now = tick;
+            TrackEvent {
+                delta: u28::new(delta),
+                kind: TrackEventKind::Meta(m),
+            }
+        })
+        .collect();
     Ok(events)
 }
 

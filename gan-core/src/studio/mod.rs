@@ -10,7 +10,8 @@
 //! - `GET /api/melodies`: the sample melodies; `GET /api/melodies/{name}`: one as a MIDI file.
 //! - `POST /api/melody?pickup=P`: a MIDI body's melody as the studio reads it (notes, bars).
 //! - `POST /api/compose?samples=N&seed=S&model=ID&pickup=P`: a MIDI body; the variations with
-//!   their notes, MIDI (base64), key, in-key share and voice-leading summary.
+//!   their notes, MIDI (base64), key, in-key share, voice-leading summary and harmony (a
+//!   Roman numeral per beat, the cadences).
 //! - `GET /api/variations/{id}/midi`, `GET /api/variations/{id}/wav?voice=K`: a composed
 //!   variation's MIDI file, and its WAV from the built-in synthesizer (one voice, or all).
 
@@ -24,6 +25,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::audio::{wav_bytes, AudioError, SynthConfig};
 use crate::compose::{Arrangement, ComposeError, ComposeOptions};
+use crate::metrics::harmony::{Chord, Harmony};
 use crate::metrics::voice_leading::VoiceLeadingError;
 use crate::midi::{melody, read_midi, twinkle_twinkle, write_midi, Melody, MidiError, TUNES};
 use crate::roll::{Multitrack, Track, STEPS_PER_BAR, STEPS_PER_BEAT, VOICE_NAMES};
@@ -460,6 +462,8 @@ struct VariationData {
     finding_lines: Vec<String>,
     /// How many notes the repair step moved.
     repairs: usize,
+    /// Its harmony (null when the melody has no key).
+    harmony: Option<HarmonyData>,
     /// The four voices, soprano first.
     voices: Vec<VoiceData>,
     /// The length in steps.
@@ -470,6 +474,37 @@ struct VariationData {
     midi_url: String,
     /// Where its WAV (all voices) is; `?voice=K` for one voice.
     wav_url: String,
+}
+
+/// A variation's harmony for the page.
+#[derive(Debug, Serialize)]
+struct HarmonyData {
+    /// The one-line harmony summary.
+    summary: String,
+    /// Each beat's chord: (step, Roman numeral; "–" for no chord).
+    chords: Vec<(usize, String)>,
+    /// The cadence at each phrase end, e.g. "12:3 V–I authentic".
+    cadences: Vec<String>,
+}
+
+impl HarmonyData {
+    /// The page's view of `harmony`.
+    fn of(harmony: &Harmony) -> Self {
+        let name = |c: Option<Chord>| c.map_or("–".to_string(), |c| c.numeral(harmony.key));
+        Self {
+            summary: harmony.rates.summary(),
+            chords: harmony
+                .beats
+                .iter()
+                .map(|b| (b.step, b.numeral(harmony.key)))
+                .collect(),
+            cadences: harmony
+                .cadences
+                .iter()
+                .map(|c| format!("{} {}–{} {}", c.at, name(c.before), name(c.last), c.kind))
+                .collect(),
+        }
+    }
 }
 
 /// `POST /api/compose`'s answer.
@@ -493,6 +528,10 @@ const LISTED_FINDINGS: usize = 12;
 /// A variation's data for the page; keeps its score.
 fn variation_data(studio: &Studio, arrangement: Arrangement) -> Result<VariationData, ApiError> {
     let report = arrangement.report()?;
+    let harmony = arrangement
+        .harmony()
+        .and_then(Result::ok)
+        .map(|h| HarmonyData::of(&h));
     let score = &arrangement.score;
     let in_key = arrangement
         .key
@@ -524,6 +563,7 @@ fn variation_data(studio: &Studio, arrangement: Arrangement) -> Result<Variation
             .map(ToString::to_string)
             .collect(),
         repairs: arrangement.repairs.len(),
+        harmony,
         voices,
         steps,
         tempo_bpm,

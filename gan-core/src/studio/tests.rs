@@ -105,6 +105,19 @@ async fn compose_twinkle_gives_four_voices_with_the_melody_as_soprano() {
         assert!((0.5..=1.0).contains(&in_key), "in key {in_key}");
         assert!(v["summary"].as_str().expect("summary").contains("in key"));
         assert!(v["findings"].as_u64().is_some());
+        // A Roman numeral on every beat, and the piece's last cadence V–I.
+        let chords = v["harmony"]["chords"].as_array().expect("chords");
+        assert_eq!(chords.len(), twinkle_twinkle().len() / STEPS_PER_BEAT);
+        assert_eq!(chords[0][0], 0);
+        assert!(chords
+            .iter()
+            .all(|c| !c[1].as_str().unwrap_or_default().is_empty()));
+        let cadences = v["harmony"]["cadences"].as_array().expect("cadences");
+        let last = cadences.last().and_then(Value::as_str).expect("a cadence");
+        assert!(
+            last.ends_with("V–I authentic") || last.ends_with("V7–I authentic"),
+            "{last}"
+        );
         let midi = base64::engine::general_purpose::STANDARD
             .decode(v["midi"].as_str().expect("midi"))
             .expect("base64");

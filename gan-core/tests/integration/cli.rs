@@ -607,3 +607,163 @@ fn compose_and_train_errors_are_clear() {
         &["unknown preset \"fast\"", "lab, quick"],
     );
 }
+
+/// Asserts that `dir` holds no file (a failed command wrote nothing).
+fn assert_nothing_written(dir: &Path) {
+    let written: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert!(written.is_empty(), "written: {written:?}");
+}
+
+#[test]
+fn compose_refuses_bad_phrase_ends_and_keys_and_writes_nothing() {
+    let dir = scratch("compose_phrase_errors");
+    let out_dir = dir.join("out");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let twinkle = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/twinkle_twinkle.mid");
+    let out = out_dir.join("x.mid");
+    let compose = |extra: &[&str]| {
+        let mut args = vec![
+            "compose",
+            twinkle.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend(extra);
+        gan(&args)
+    };
+    for (extra, needles) in [
+        (
+            &["--phrase-ends", "4,x"][..],
+            &["\"x\" is not a bar number", "4,8,12"][..],
+        ),
+        (&["--phrase-ends", "4,,8"], &["\"\" is not a bar number"]),
+        (
+            &["--phrase-ends", "0,4"],
+            &["no bar 0", "bars count from 1"],
+        ),
+        (
+            &["--phrase-ends", "4,13"],
+            &[
+                "twinkle_twinkle.mid",
+                "bar 13 is past the melody's end",
+                "12 bars",
+            ],
+        ),
+        (
+            &["--key", "H minor"],
+            &["not a key: \"H minor\"", "D minor"],
+        ),
+        (
+            &["--key", "D dorian", "--phrase-ends", "4"],
+            &["\"D dorian\""],
+        ),
+    ] {
+        let result = compose(extra);
+        assert_eq!(result.status.code(), Some(1), "{extra:?}");
+        assert_fails_with(&result, needles);
+        assert_nothing_written(&out_dir);
+    }
+}
+
+#[test]
+fn check_takes_a_key_and_phrase_ends_and_refuses_bad_ones() {
+    let path = chorale().to_str().unwrap().to_string();
+    // bwv10.7 in G minor, read in D minor: the in-key share of its lower voices changes.
+    let json = |extra: &[&str]| {
+        let mut args = vec!["check", path.as_str(), "--json"];
+        args.extend(extra);
+        let out = gan(&args);
+        serde_json::from_str::<serde_json::Value>(&succeeds(&out)).unwrap()
+    };
+    let own = json(&[]);
+    let d_minor = json(&["--key", "d minor"]);
+    assert_eq!(own["report"]["key"], "G minor");
+    assert_eq!(d_minor["report"]["key"], "D minor");
+    assert_ne!(
+        own["report"]["rates"]["lower_in_key"],
+        d_minor["report"]["rates"]["lower_in_key"]
+    );
+    // The chorale's fermatas are its phrase ends; given bars replace them.
+    let text = succeeds(&gan(&["check", &path]));
+    assert!(
+        text.contains("phrase ends: bar 5, bar 9, bar 14, bar 22"),
+        "{text}"
+    );
+    let text = succeeds(&gan(&["check", &path, "--phrase-ends", "2, 4"]));
+    assert!(
+        text.contains("phrase ends: bar 2, bar 4, bar 22* (* inferred"),
+        "{text}"
+    );
+    for (extra, needles) in [
+        (
+            &["--phrase-ends", "4,x"][..],
+            &["\"x\" is not a bar number"][..],
+        ),
+        (&["--phrase-ends", "0"], &["no bar 0"]),
+        (
+            &["--phrase-ends", "23"],
+            &["bwv10.7.mid", "bar 23 is past the melody's end", "22 bars"],
+        ),
+        (&["--key", "Q"], &["not a key: \"Q\""]),
+    ] {
+        let mut args = vec!["check", path.as_str()];
+        args.extend(extra);
+        let result = gan(&args);
+        assert_eq!(result.status.code(), Some(1), "{extra:?}");
+        assert_fails_with(&result, needles);
+    }
+}
+
+#[test]
+fn compose_uses_the_given_phrase_ends_and_key_or_the_files_or_infers_them() {
+    let dir = scratch("compose_phrases");
+    let model = tiny_model(&dir);
+    // Twinkle, with phrase-end markers after bars 4 and 8.
+    let melody = dir.join("twinkle.mid");
+    let marked = gan_core::midi::twinkle_twinkle().with_phrase_ends(vec![64, 128]);
+    gan_core::midi::write_midi_file(&melody, &marked).unwrap();
+    let compose = |extra: &[&str]| {
+        let mut args = vec![
+            "compose",
+            melody.to_str().unwrap(),
+            "--model",
+            model.to_str().unwrap(),
+        ];
+        args.extend(extra);
+        succeeds(&gan(&args))
+    };
+    let stdout = compose(&[]);
+    assert!(
+        stdout.contains("phrase ends: bar 4, bar 8, bar 12* ("),
+        "{stdout}"
+    );
+    let stdout = compose(&["--phrase-ends", "2,6", "--key", "D minor"]);
+    assert!(
+        stdout.contains("phrase ends: bar 2, bar 6, bar 12*"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("the melody is in D minor"), "{stdout}");
+    // The shipped Twinkle has no markers: its half notes end the phrases, every two bars.
+    let plain = dir.join("plain.mid");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/twinkle_twinkle.mid"),
+        &plain,
+    )
+    .unwrap();
+    let out = gan(&[
+        "compose",
+        plain.to_str().unwrap(),
+        "--model",
+        model.to_str().unwrap(),
+    ]);
+    let stdout = succeeds(&out);
+    assert!(
+        stdout.contains(
+            "phrase ends: bar 2*, bar 4*, bar 6*, bar 8*, bar 10*, bar 12* (* inferred from the melody)"
+        ),
+        "{stdout}"
+    );
+}

@@ -288,3 +288,114 @@ fn a_missing_voice_leading_reference_names_the_file() {
     assert!(err.contains("voice_leading.json"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn the_phrase_end_markers_agree_with_the_index() {
+    let data = dataset();
+    let mut total = 0;
+    for chorale in &data.chorales {
+        let e = &chorale.entry;
+        let file = gan_core::midi::read_midi_file(data.dir.join(&e.file), 4).unwrap();
+        assert_eq!(
+            file.phrase_ends, e.phrase_ends,
+            "{}: markers vs index",
+            e.id
+        );
+        assert_eq!(chorale.roll.phrase_ends, e.phrase_ends, "{}", e.id);
+        // Sorted, inside the piece, and the soprano's last note ends the last phrase.
+        assert!(e.phrase_ends.windows(2).all(|w| w[0] < w[1]), "{}", e.id);
+        let last = chorale.roll.tracks[0].notes().last().unwrap().end;
+        assert_eq!(e.phrase_ends.last(), Some(&last), "{}", e.id);
+        assert!(e.phrase_ends[0] > 0, "{}", e.id);
+        total += e.phrase_ends.len();
+    }
+    // 1,986 fermatas in the sopranos, and bwv112.5, which has none, ends once.
+    assert_eq!(total, 1987);
+    assert_eq!(data.chorale("bwv112.5").unwrap().entry.phrase_ends.len(), 1);
+}
+
+/// Precision and recall of `found` phrase ends against `truth`, per chorale pairs: an end
+/// counts as right when one of the other set lies within `tolerance` steps of it.
+fn precision_recall(pairs: &[(Vec<usize>, Vec<usize>)], tolerance: usize) -> (f64, f64) {
+    let near = |a: usize, set: &[usize]| set.iter().any(|&b| a.abs_diff(b) <= tolerance);
+    let (mut right, mut found, mut recalled, mut truths) = (0, 0, 0, 0);
+    for (inferred, truth) in pairs {
+        right += inferred.iter().filter(|&&e| near(e, truth)).count();
+        recalled += truth.iter().filter(|&&e| near(e, inferred)).count();
+        found += inferred.len();
+        truths += truth.len();
+    }
+    (right as f64 / found as f64, recalled as f64 / truths as f64)
+}
+
+#[test]
+fn phrase_ends_inferred_from_the_sopranos_find_bachs_fermatas() {
+    let data = dataset();
+    let pairs: Vec<(Vec<usize>, Vec<usize>)> = data
+        .chorales
+        .iter()
+        .map(|c| {
+            let inferred =
+                gan_core::compose::infer_phrase_ends(&c.roll.tracks[0], c.entry.pickup_steps);
+            (inferred, c.entry.phrase_ends.clone())
+        })
+        .collect();
+    // Within a beat (measured: precision 0.862, recall 0.863), and on the exact step (0.724,
+    // 0.725).
+    let (precision, recall) = precision_recall(&pairs, 4);
+    assert!(
+        precision >= 0.84 && recall >= 0.84,
+        "within a beat: precision {precision:.3}, recall {recall:.3}"
+    );
+    let (precision, recall) = precision_recall(&pairs, 0);
+    assert!(
+        precision >= 0.70 && recall >= 0.70,
+        "on the step: precision {precision:.3}, recall {recall:.3}"
+    );
+    // The last note always ends a phrase.
+    assert!(pairs.iter().all(|(i, t)| i.last() == t.last()));
+}
+
+#[test]
+fn the_shipped_harmony_reference_and_chord_model_are_recomputed_from_the_data() {
+    use gan_core::compose::ChordModel;
+    use gan_core::metrics::harmony::HarmonyRates;
+    use gan_core::metrics::HarmonyReference;
+    let data = dataset();
+    let shipped = HarmonyReference::load(&data.dir).expect("data/harmony.json");
+    let recomputed = HarmonyReference::compute(&data).unwrap();
+    let rows = |r: &HarmonyRates| r.rows().into_iter().map(|(_, v, _)| v).collect::<Vec<_>>();
+    assert_eq!(shipped.chorales, 318);
+    for (a, b) in rows(&shipped.rates).iter().zip(rows(&recomputed.rates)) {
+        assert!(
+            (a - b).abs() < 1e-9,
+            "rewrite it with `gan dataset --write-harmony`"
+        );
+    }
+    // Bach's harmony as a theory class knows it: most beats complete triads in root position,
+    // few beats without a chord, and most chorales closing with an authentic cadence.
+    let r = &shipped.rates;
+    assert!(
+        r.complete > 0.65 && r.no_chord < 0.15 && r.root_position > 0.6,
+        "{r:?}"
+    );
+    assert!(
+        r.root_motion.fourth_fifth > 0.5 && r.final_authentic > 0.7,
+        "{r:?}"
+    );
+    // The chord model is learned from the shipped model's 286 training chorales, and is the
+    // one built into the library.
+    let model = ChordModel::load(&data.dir).expect("data/chords.json");
+    assert_eq!(model.chorales, 286);
+    assert_eq!(&model, ChordModel::bach());
+    for mode in [&model.major, &model.minor] {
+        assert!(mode.chords.len() >= 10, "{:?}", mode.chords);
+        for row in &mode.transitions {
+            let total: f64 = row.iter().map(|x| x.exp()).sum();
+            assert!((total - 1.0).abs() < 1e-9);
+        }
+    }
+    // I and V are the commonest chords of both modes.
+    assert_eq!(model.major.chords[0].interval, 0);
+    assert!(model.major.chords[..3].iter().any(|c| c.interval == 7));
+}

@@ -21,12 +21,13 @@ struct Part {
     notes: Vec<Note>,
 }
 
-/// A test piece: resolution, tempo, steps, parts.
+/// A test piece: resolution, tempo, steps, parts, phrase ends.
 struct Piece {
     resolution: usize,
     tempo_bpm: f64,
     steps: usize,
     parts: Vec<Part>,
+    phrase_ends: Vec<usize>,
 }
 
 impl Piece {
@@ -51,6 +52,7 @@ impl Piece {
             })
             .collect();
         Multitrack::new(self.resolution, self.tempo_bpm, tracks)
+            .with_phrase_ends(self.phrase_ends.clone())
     }
 }
 
@@ -84,6 +86,7 @@ fn pieces() -> Vec<Piece> {
                 ),
                 part("Bass", &[(48, 0, 15, 127), (60, 3, 6, 60)]),
             ],
+            phrase_ends: vec![9, 16],
         },
         Piece {
             resolution: 24,
@@ -103,16 +106,20 @@ fn pieces() -> Vec<Piece> {
                     notes: vec![(36, 0, 1, 120), (38, 24, 25, 100), (42, 47, 48, 70)],
                 },
             ],
+            phrase_ends: vec![24],
         },
         Piece {
             resolution: 1,
             tempo_bpm: 75.0,
             steps: 5,
             parts: vec![part("Bell", &[(0, 0, 1, 1), (127, 4, 5, 127)])],
+            phrase_ends: vec![],
         },
     ]
 }
 
+/// The test pieces carry phrase ends, written as markers: pretty_midi reads the notes as
+/// before, and the markers (read with mido) fall at the phrase ends' times.
 #[test]
 fn pretty_midi_reads_the_notes_we_wrote() {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("midi_pretty_midi");
@@ -129,6 +136,17 @@ fn pretty_midi_reads_the_notes_we_wrote() {
 
     for (k, piece) in pieces.iter().enumerate() {
         let step_seconds = 60.0 / piece.tempo_bpm / piece.resolution as f64;
+        let markers = report[k]["markers"].as_array().unwrap();
+        assert_eq!(
+            markers.len(),
+            piece.phrase_ends.len(),
+            "piece {k}: {markers:?}"
+        );
+        for (marker, &end) in markers.iter().zip(&piece.phrase_ends) {
+            assert_eq!(marker["text"], "phrase end", "piece {k}");
+            let time = marker["time"].as_f64().unwrap();
+            assert!((time - end as f64 * step_seconds).abs() < 1e-6, "{marker}");
+        }
         let instruments = report[k]["instruments"].as_array().unwrap();
         assert_eq!(instruments.len(), piece.parts.len(), "piece {k}");
         for (inst, part) in instruments.iter().zip(&piece.parts) {

@@ -483,3 +483,39 @@ fn file_errors_name_the_file() {
     assert!(matches!(err, Error::Io { .. }), "{err:?}");
     assert!(err.to_string().contains("missing.mid"), "{err}");
 }
+
+/// A marker meta event with `text`.
+fn marker_event(text: &str) -> Vec<u8> {
+    let mut out = vec![0xff, 0x06, text.len() as u8];
+    out.extend(text.as_bytes());
+    out
+}
+
+#[test]
+fn phrase_end_markers_are_read_on_any_track_in_any_case() {
+    // A conductor with markers at 1 and 2 beats and 2.1 beats, other markers and texts ignored;
+    // a note track with its own marker at 2.5 beats and a marker past the last note.
+    let (a, b, c) = (
+        marker_event("phrase end"),
+        marker_event("  Phrase End "),
+        marker_event("PHRASE END"),
+    );
+    let (other, cue) = (marker_event("verse 2"), vec![0xff, 0x07, 10]);
+    let mut cue = cue;
+    cue.extend(b"phrase end");
+    let conductor: Vec<(u32, &[u8])> = vec![(96, &a), (0, &other), (96, &b), (10, &c), (0, &cue)];
+    let (late, inside) = (marker_event("phrase end"), marker_event("phrase end"));
+    let notes: Vec<(u32, &[u8])> = vec![
+        (0, &[0x90, 60, 80]),
+        (240, &inside),
+        (144, &[0x80, 60, 0]),
+        (96, &late),
+    ];
+    let bytes = smf(1, ppq(96), &[track(&conductor, 0), track(&notes, 0)]);
+    let mt = read_midi(&bytes, 4).unwrap();
+    // Steps: 96 ticks -> 4, 192 -> 8, 202 -> 8 (rounded, merged), 240 -> 10; 480 is past 16.
+    assert_eq!(mt.len(), 16);
+    assert_eq!(mt.phrase_ends, [4, 8, 10]);
+    // A file without markers has none.
+    assert!(read_midi(&simple_file(), 4).unwrap().phrase_ends.is_empty());
+}

@@ -295,3 +295,49 @@ fn voices_are_the_melodic_tracks_with_notes() {
         "{err}"
     );
 }
+
+/// The (tick, text) of every marker on the conductor track of `bytes`.
+fn markers(bytes: &[u8]) -> Vec<(u32, String)> {
+    let smf = Smf::parse(bytes).unwrap();
+    let mut tick = 0;
+    let mut out = Vec::new();
+    for event in &smf.tracks[0] {
+        tick += event.delta.as_int();
+        if let TrackEventKind::Meta(MetaMessage::Marker(text)) = event.kind {
+            out.push((tick, String::from_utf8_lossy(text).into_owned()));
+        }
+    }
+    out
+}
+
+#[test]
+fn phrase_ends_are_conductor_markers_and_read_back() {
+    for pickup in [0, 4] {
+        let mt = chorale()
+            .with_pickup(pickup)
+            .with_phrase_ends(vec![3, 8, 16]);
+        let bytes = write_midi(&mt).unwrap();
+        let phrase = |tick| (tick, "phrase end".to_string());
+        assert_eq!(markers(&bytes), [phrase(360), phrase(960), phrase(1920)]);
+        let back = read_midi(&bytes, 4).unwrap();
+        assert_eq!(back, mt, "pickup {pickup}");
+        // The conductor still ends with the roll, after the last marker.
+        let smf = Smf::parse(&bytes).unwrap();
+        let end: u32 = smf.tracks[0].iter().map(|e| e.delta.as_int()).sum();
+        assert_eq!(end, 16 * 120);
+    }
+    // On another grid, the markers fall on its steps.
+    let fine = band().with_phrase_ends(vec![24, 48]);
+    let back = read_midi(&write_midi(&fine).unwrap(), 24).unwrap();
+    assert_eq!(back.phrase_ends, [24, 48]);
+    // Read on a coarser grid they round like onsets: 24 of 24 per beat is step 4 at 4.
+    let coarse = read_midi(&write_midi(&fine).unwrap(), 4).unwrap();
+    assert_eq!(coarse.phrase_ends, [4, 8]);
+    // Ends past the roll (or at its start) are not written; without ends the file is as before.
+    let outside = chorale().with_phrase_ends(vec![0, 17, 40]);
+    assert_eq!(
+        write_midi(&outside).unwrap(),
+        write_midi(&chorale()).unwrap()
+    );
+    assert!(markers(&write_midi(&chorale()).unwrap()).is_empty());
+}

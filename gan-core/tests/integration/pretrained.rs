@@ -155,6 +155,65 @@ fn every_melody_gets_voice_leading_a_choir_could_sing() {
     }
 }
 
+/// Harmony a musician recognises, on every shipped melody (major and minor) composed with the
+/// defaults: every variation ends with an authentic cadence on the tonic, the beats are mostly
+/// complete triads and seldom no chord, and two variations (different latent grids) differ in
+/// the lower voices on at least a quarter of the beats.
+#[test]
+fn every_melody_gets_chords_on_its_beats_and_an_authentic_final_cadence() {
+    use gan_core::metrics::harmony::CadenceKind;
+    let model = TrainedModel::load_default().unwrap();
+    let mut melodies: Vec<_> = TUNES
+        .iter()
+        .map(|t| (t.name, t.to_multitrack(), t.pickup_steps))
+        .collect();
+    melodies.push(("twinkle_twinkle", twinkle_twinkle(), 0));
+    let (mut complete, mut no_chord, mut n) = (0.0, 0.0, 0.0);
+    let mut modes = Vec::new();
+    for (name, melody, pickup) in melodies {
+        let options = ComposeOptions {
+            pickup_steps: pickup,
+            samples: 2,
+            ..ComposeOptions::default()
+        };
+        let all = model.compose(&melody, &options).unwrap();
+        for a in &all {
+            let h = a.harmony().unwrap().unwrap();
+            if !modes.contains(&h.key.mode) {
+                modes.push(h.key.mode);
+            }
+            let last = h.cadences.last().unwrap();
+            assert_eq!(
+                last.kind,
+                CadenceKind::Authentic,
+                "{name}:\n{}",
+                h.to_text(None)
+            );
+            assert_eq!(h.rates.ends_on_tonic, 1.0, "{name}");
+            complete += h.rates.complete;
+            no_chord += h.rates.no_chord;
+            n += 1.0;
+        }
+        // The lower voices on each beat, variation against variation.
+        let beats: Vec<usize> = (0..all[0].score.len()).step_by(STEPS_PER_BEAT).collect();
+        let lower = |a: &gan_core::compose::Arrangement, t: usize| -> Vec<Option<u8>> {
+            (1..4).map(|k| a.score.tracks[k].top_line()[t]).collect()
+        };
+        let differ = beats
+            .iter()
+            .filter(|&&t| lower(&all[0], t) != lower(&all[1], t))
+            .count();
+        assert!(
+            differ as f64 >= 0.25 * beats.len() as f64,
+            "{name}: the variations differ on {differ} of {} beats",
+            beats.len()
+        );
+    }
+    assert_eq!(modes.len(), 2, "major and minor melodies");
+    assert!(complete / n >= 0.55, "complete triads {}", complete / n);
+    assert!(no_chord / n <= 0.20, "no chord {}", no_chord / n);
+}
+
 /// `--best-of`: of N candidates, the one with the fewest weighted findings.
 #[test]
 fn the_best_of_several_has_no_more_findings_than_the_first() {

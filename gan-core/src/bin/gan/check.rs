@@ -2,11 +2,15 @@
 
 use std::path::PathBuf;
 
-use gan_core::metrics::{BachReference, VoiceLeading};
+use gan_core::compose::phrase_ends;
+use gan_core::metrics::harmony::HarmonyError;
+use gan_core::metrics::{BachReference, Harmony, HarmonyReference, VoiceLeading};
 use gan_core::midi::read_voices_file;
 use gan_core::roll::{N_TRACKS, STEPS_PER_BEAT};
 
-use crate::input::with_file;
+use crate::input::{
+    describe_phrase_ends, parse_key, parse_phrase_bars, with_file, with_phrase_bars,
+};
 
 /// Arguments of `gan check`.
 #[derive(Debug, clap::Args)]
@@ -19,6 +23,14 @@ pub struct Args {
     /// `gan compose` writes it); else 0].
     #[arg(long)]
     pickup: Option<usize>,
+    /// The key the lower voices are measured in, e.g. "D minor", "Bb major", "F#m" or "C" (a
+    /// tonic alone is major) [default: the key the soprano's notes fit best].
+    #[arg(long)]
+    key: Option<String>,
+    /// The bars at whose end a phrase ends, e.g. 4,8,12 (bar 1 is the first full bar after the
+    /// pickup) [default: the file's phrase-end markers].
+    #[arg(long, value_name = "BARS")]
+    phrase_ends: Option<String>,
     /// How many findings to list.
     #[arg(long, default_value_t = 40)]
     max_findings: usize,
@@ -36,20 +48,34 @@ struct JsonReport<'a> {
     report: &'a VoiceLeading,
     /// Bach's figures: the chorale count, the voice ranges and the mean rates.
     bach: &'a BachReference,
+    /// Its harmony: the chord on every beat and the cadences (none when it has no key).
+    harmony: Option<&'a Harmony>,
 }
 
 /// Analyses the file and prints the report.
 pub fn run(args: Args) -> gan_core::Result<()> {
+    let key = parse_key(args.key.as_deref())?;
+    let bars = parse_phrase_bars(args.phrase_ends.as_deref())?;
     let piece = read_voices_file(&args.file, STEPS_PER_BEAT, N_TRACKS)?;
     let bach = BachReference::load_default()?;
     let pickup = args.pickup.unwrap_or(piece.pickup_steps);
-    let report = VoiceLeading::analyse(&piece, pickup, &bach.ranges)
-        .map_err(|e| with_file(e.into(), &args.file))?;
+    let piece = with_phrase_bars(piece, bars.as_deref(), pickup, &args.file)?;
+    let report = match key {
+        Some(key) => VoiceLeading::analyse_in_key(&piece, pickup, &bach.ranges, Some(key)),
+        None => VoiceLeading::analyse(&piece, pickup, &bach.ranges),
+    }
+    .map_err(|e| with_file(e.into(), &args.file))?;
+    let harmony = match Harmony::analyse(&piece.clone().with_pickup(pickup), key) {
+        Ok(h) => Some(h),
+        Err(HarmonyError::NoKey) => None,
+        Err(e) => return Err(with_file(e.into(), &args.file)),
+    };
     if args.json {
         let json = JsonReport {
             file: args.file.display().to_string(),
             report: &report,
             bach: &bach,
+            harmony: harmony.as_ref(),
         };
         // serde_json writes NaN (a rate whose denominator is zero) as null.
         let text = serde_json::to_string_pretty(&json).map_err(|e| gan_core::Error::Io {
@@ -69,6 +95,18 @@ pub fn run(args: Args) -> gan_core::Result<()> {
         piece.len(),
         bach.chorales
     );
+    if !piece.phrase_ends.is_empty() {
+        let given = phrase_ends(&piece.tracks[0], pickup, &piece.phrase_ends);
+        crate::say!("{}", describe_phrase_ends(&given, pickup));
+    }
     crate::say!("{}", report.to_text(Some(&bach), args.max_findings));
+    if let Some(harmony) = &harmony {
+        let reference = HarmonyReference::load_default().ok();
+        crate::say!(
+            "harmony beside the mean of Bach's chorales; the chord on every beat as a Roman \
+             numeral (– is no chord)\n{}",
+            harmony.to_text(reference.as_ref())
+        );
+    }
     Ok(())
 }

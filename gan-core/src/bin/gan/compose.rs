@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 use gan_core::audio::{write_wav, SynthConfig};
 use gan_core::compose::ComposeOptions;
 
-use crate::input::with_file;
+use crate::input::{
+    describe_phrase_ends, parse_key, parse_phrase_bars, with_file, with_phrase_bars,
+};
 use gan_core::metrics::BachReference;
 use gan_core::midi::{read_midi_file, write_midi_file, Melody};
 use gan_core::pretrained::TrainedModel;
@@ -50,19 +52,32 @@ pub struct Args {
     /// checkpoint) [default: the shipped data/pretrained].
     #[arg(long)]
     model: Option<PathBuf>,
+    /// The melody's key, e.g. "D minor", "Bb major", "F#m" or "C" (a tonic alone is major)
+    /// [default: the key the melody's notes fit best].
+    #[arg(long)]
+    key: Option<String>,
+    /// The bars at whose end a phrase ends, e.g. 4,8,12 (bar 1 is the first full bar after the
+    /// pickup) [default: the file's phrase-end markers; else inferred from the melody's rhythm].
+    #[arg(long, value_name = "BARS")]
+    phrase_ends: Option<String>,
 }
 
 /// Composes and writes the MIDI and WAV files.
 pub fn run(args: Args) -> gan_core::Result<()> {
+    let key = parse_key(args.key.as_deref())?;
+    let bars = parse_phrase_bars(args.phrase_ends.as_deref())?;
     let input = read_midi_file(&args.melody, STEPS_PER_BEAT)?;
+    let pickup = args.pickup.unwrap_or(input.pickup_steps);
+    let input = with_phrase_bars(input, bars.as_deref(), pickup, &args.melody)?;
     let model = TrainedModel::open(args.model.unwrap_or_else(gan_core::pretrained::default_dir))?;
     let options = ComposeOptions {
         melody: args.track.map_or(Melody::Auto, Melody::Skyline),
-        pickup_steps: args.pickup.unwrap_or(input.pickup_steps),
+        pickup_steps: pickup,
         samples: args.samples,
         seed: args.seed,
         best_of: args.best_of,
         repair: !args.no_repair,
+        key,
         ..ComposeOptions::default()
     };
     let all = model
@@ -78,6 +93,9 @@ pub fn run(args: Args) -> gan_core::Result<()> {
     });
     if let Some(key) = all.first().and_then(|a| a.key) {
         crate::say!("the melody is in {key}");
+    }
+    if let Some(arrangement) = all.first() {
+        crate::say!("{}", describe_phrase_ends(&arrangement.phrases, pickup));
     }
     if let Some(bach) = &bach {
         crate::say!("Bach's chorales (mean): {}", bach.rates.summary());
@@ -108,6 +126,20 @@ pub fn run(args: Args) -> gan_core::Result<()> {
         );
         let (report, generated) = (arrangement.report()?, arrangement.generated_report()?);
         crate::say!("  composed:  {}", report.rates.summary());
+        if let Some(harmony) = arrangement.harmony().transpose()? {
+            crate::say!("  harmony:   {}", harmony.rates.summary());
+            let cadences: Vec<String> = harmony
+                .cadences
+                .iter()
+                .map(|c| {
+                    let name = |c: Option<gan_core::metrics::harmony::Chord>| {
+                        c.map_or("–".to_string(), |c| c.numeral(harmony.key))
+                    };
+                    format!("{} {}–{} {}", c.at, name(c.before), name(c.last), c.kind)
+                })
+                .collect();
+            crate::say!("  cadences:  {}", cadences.join(", "));
+        }
         if options.repair {
             crate::say!(
                 "  generator: {} ({} notes repaired)",

@@ -3,11 +3,14 @@
 
 use std::path::PathBuf;
 
+use gan_core::compose::{ChordModel, CHORD_MODEL_FILE};
 use gan_core::data::{save_npy, Dataset, SnippetMode};
 use gan_core::files::write_atomic;
+use gan_core::metrics::harmony::{HarmonyRates, HARMONY_FILE};
 use gan_core::metrics::voice_leading::REFERENCE_FILE;
-use gan_core::metrics::BachReference;
+use gan_core::metrics::{BachReference, HarmonyReference};
 use gan_core::midi::{twinkle_twinkle, write_midi_file, TUNES};
+use gan_core::pretrained::TrainedModel;
 
 /// Arguments of `gan dataset`.
 #[derive(Debug, clap::Args)]
@@ -35,6 +38,11 @@ pub struct Args {
     /// voice_leading.json.
     #[arg(long)]
     write_voice_leading: bool,
+    /// Recompute Bach's harmony reference (harmony.json, over every chorale) and the
+    /// composer's chord model (chords.json, learned from the shipped model's training
+    /// chorales) and write them to the data directory.
+    #[arg(long)]
+    write_harmony: bool,
     /// Write the shipped melodies to the data directory: our Twinkle Twinkle Little Star as
     /// twinkle_twinkle.mid and every traditional tune as melodies/NAME.mid.
     #[arg(long)]
@@ -107,6 +115,37 @@ pub fn run(args: Args) -> gan_core::Result<()> {
         let path = data.dir.join(REFERENCE_FILE);
         write_atomic(&path, bach.to_json().as_bytes())?;
         crate::say!("wrote {}", path.display());
+    }
+    let harmony = HarmonyReference::compute(&data)?;
+    crate::say!(
+        "\nharmony, mean over the {} chorales:\n{}",
+        harmony.chorales,
+        HarmonyRates::columns(&[("Bach", &harmony.rates)])
+    );
+    if args.write_harmony {
+        let path = data.dir.join(HARMONY_FILE);
+        write_atomic(&path, (harmony.to_json() + "\n").as_bytes())?;
+        crate::say!("wrote {}", path.display());
+        let model = TrainedModel::open(gan_core::pretrained::default_dir())?;
+        let split = model.config.split(&data)?;
+        let mut ids: Vec<&str> = split
+            .train
+            .sources
+            .iter()
+            .map(|(id, _)| id.as_str())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let chords = ChordModel::learn(&data, &ids)?;
+        let path = data.dir.join(CHORD_MODEL_FILE);
+        write_atomic(&path, (chords.to_json() + "\n").as_bytes())?;
+        crate::say!(
+            "wrote {} ({} training chorales; {} major and {} minor chords)",
+            path.display(),
+            chords.chorales,
+            chords.major.chords.len(),
+            chords.minor.chords.len()
+        );
     }
     if args.write_melodies {
         write_melodies(&data.dir)?;

@@ -12,7 +12,7 @@
 mod bach;
 mod finding;
 mod lines;
-mod null_nan;
+pub(crate) mod null_nan;
 mod rules;
 
 pub use bach::{BachReference, VoiceRanges, REFERENCE_FILE};

@@ -416,7 +416,10 @@ function drawRoll(canvas, piece, silent = [], playhead = null) {
   const left = 34;
   const steps = Math.max(1, piece.steps);
   const x = (step) => left + (step / steps) * (width - left - 4);
-  const rowHeight = (height - 4) / (hi - lo + 1);
+  // a strip under the notes for the chords' Roman numerals, when there are any
+  const chords = piece.chords || [];
+  const strip = chords.length ? 18 : 0;
+  const rowHeight = (height - 4 - strip) / (hi - lo + 1);
   const y = (pitch) => 2 + (hi - pitch) * rowHeight;
   // rows of the black keys, and C lines with names
   for (let p = lo; p <= hi; p++) {
@@ -458,6 +461,18 @@ function drawRoll(canvas, piece, silent = [], playhead = null) {
     }
   }
   g.globalAlpha = 1;
+  if (strip) {
+    g.fillStyle = '#fbfaf7';
+    g.fillRect(left, height - strip, width - left, strip);
+    g.fillStyle = '#d6d2c8';
+    g.fillRect(left, height - strip, width - left, 1);
+    g.font = '10px system-ui, "DejaVu Sans", sans-serif';
+    g.textBaseline = 'middle';
+    for (const [step, numeral] of chords) {
+      g.fillStyle = numeral === '–' ? '#b00020' : '#333';
+      g.fillText(numeral, x(step) + 2, height - strip / 2);
+    }
+  }
   if (playhead !== null) {
     g.fillStyle = '#111';
     g.fillRect(x(playhead), 0, 2, height);
@@ -530,6 +545,9 @@ function showResults(result, seed, melodyName) {
       `key <b>${result.key || 'none found'}</b> · alto, tenor, bass in key <b>${inKey}</b> · ` +
       `<b>${v.findings}</b> voice-leading finding${v.findings === 1 ? '' : 's'} · ${v.repairs} note${v.repairs === 1 ? '' : 's'} repaired`;
     card.querySelector('.summary').textContent = `Voice leading: ${v.summary}`;
+    card.querySelector('.harmony').textContent = v.harmony
+      ? `Harmony: ${v.harmony.summary}. Cadences: ${v.harmony.cadences.join(', ')}`
+      : '';
     const findings = card.querySelector('.findings');
     findings.querySelector('summary').textContent = v.findings === 0
       ? 'no voice-leading findings'
@@ -543,7 +561,8 @@ function showResults(result, seed, melodyName) {
     const wav = card.querySelector('a.wav');
     wav.href = v.wav_url;
     wav.download = `studio-variation-${i + 1}.wav`;
-    const piece = {steps: v.steps, pickup: result.pickup_steps, voices: v.voices, tempo: v.tempo_bpm};
+    const piece = {steps: v.steps, pickup: result.pickup_steps, voices: v.voices, tempo: v.tempo_bpm,
+      chords: v.harmony ? v.harmony.chords : []};
     const view = {card, piece, variation: v, muted: [false, false, false, false], solo: [false, false, false, false]};
     const voices = card.querySelector('.voices');
     v.voices.forEach((voice, k) => {
