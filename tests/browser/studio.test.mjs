@@ -221,8 +221,9 @@ test('Twinkle composes; the roll draws four voices; MIDI and WAV download', asyn
         while (p < end) {
           vlq();
           if (bytes[p] & 0x80) status = bytes[p++];
-          if (status === 0xff) { p++; p += vlq(); status = 0; }
-          else if (status === 0xf0 || status === 0xf7) { p += vlq(); status = 0; }
+          // (the length is read first: `p += vlq()` would add it to p from before vlq moved it)
+          if (status === 0xff) { p++; const len = vlq(); p += len; status = 0; }
+          else if (status === 0xf0 || status === 0xf7) { const len = vlq(); p += len; status = 0; }
           else {
             const kind = status & 0xf0;
             const size = kind === 0xc0 || kind === 0xd0 ? 1 : 2;

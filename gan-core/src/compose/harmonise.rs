@@ -37,9 +37,12 @@ pub struct ChordCosts {
     pub repeat: f32,
     /// Cost of a chord that does not hold the melody's note on the beat.
     pub melody_off: f32,
-    /// Bonus at a phrase end's last chord for the tonic (and the dominant before it) or a half
-    /// cadence's dominant.
+    /// Bonus at the piece's last chord for the tonic and the dominant before it (three times
+    /// this; any other last chord pays as much).
     pub cadence: f32,
+    /// Bonus at an inner phrase end's last chord for the tonic (half of it for a half
+    /// cadence's dominant, and for the dominant before the last chord).
+    pub phrase_cadence: f32,
     /// Weight of the generator's values for the voiced pitches.
     pub voicing_generator: f32,
     /// Cost of a chord in first inversion (second inversion and the seventh in the bass cost
@@ -77,6 +80,7 @@ impl Default for ChordCosts {
             repeat: 1.5,
             melody_off: 6.0,
             cadence: 3.0,
+            phrase_cadence: 3.0,
             voicing_generator: 2.5,
             inversion: 0.8,
             no_fifth: 1.0,
@@ -341,16 +345,16 @@ fn choose_chords(
         }
         match beat.cadence {
             Some(true) if tonic(kc) => score += 3.0 * costs.cadence,
-            Some(false) if tonic(kc) => score += costs.cadence,
+            Some(false) if tonic(kc) => score += costs.phrase_cadence,
             Some(false) if dominant(kc) && kc.quality == Quality::Major => {
-                score += 0.5 * costs.cadence
+                score += 0.5 * costs.phrase_cadence
             }
             Some(true) => score -= 3.0 * costs.cadence,
             _ => {}
         }
         match beat.before_cadence {
             Some(true) if dominant(kc) => score += 3.0 * costs.cadence,
-            Some(false) if dominant(kc) => score += 0.5 * costs.cadence,
+            Some(false) if dominant(kc) => score += 0.5 * costs.phrase_cadence,
             _ => {}
         }
         score
