@@ -1,4 +1,4 @@
-//! Plots as PNG bytes: piano rolls, real-versus-generated sample grids (and slideshow frames of
+//! Plots as PNG bytes: piano rolls (one with the chords' Roman numerals under it), real-versus-generated sample grids (and slideshow frames of
 //! them over training), loss curves and metric grids.
 //!
 //! Every function draws one composite image and returns it PNG-encoded, ready for a file or for
@@ -6,6 +6,7 @@
 //! font is needed.
 
 mod canvas;
+mod harmony_roll;
 mod loss_curve;
 mod metrics_grid;
 mod pianoroll;
@@ -14,6 +15,7 @@ mod sample_grid;
 mod training_frames;
 
 pub use canvas::{pitch_name, track_color, MAX_PIXELS};
+pub use harmony_roll::harmony_roll_png;
 pub use loss_curve::{ema, loss_curve_png, LossSeries};
 pub use metrics_grid::{metrics_grid_png, MetricSeries, MetricsGrid};
 pub use pianoroll::{pianoroll_array_png, pianoroll_findings_png, pianoroll_png};

@@ -318,3 +318,49 @@ fn silent_two_track_roll_has_two_panels() {
         (640, 440)
     );
 }
+
+#[test]
+fn the_harmony_roll_draws_every_voice_with_numerals_under_it() {
+    use gan_core::metrics::harmony::Harmony;
+    use gan_core::metrics::{Key, KeyMode};
+    use gan_core::plot::harmony_roll_png;
+    // I IV V I, a half note each.
+    let chords: [[u8; 4]; 4] = [
+        [72, 67, 64, 48],
+        [72, 69, 65, 53],
+        [71, 67, 62, 55],
+        [72, 67, 64, 48],
+    ];
+    let tracks = (0..4)
+        .map(|k| {
+            let mut roll = Array2::<u8>::zeros((32, N_PITCHES));
+            for (i, c) in chords.iter().enumerate() {
+                roll.slice_mut(s![8 * i..8 * (i + 1), usize::from(c[k])])
+                    .fill(100);
+            }
+            Track::new(VOICE_NAMES[k], 0, roll)
+        })
+        .collect();
+    let score = Multitrack::new(4, 100.0, tracks);
+    let key = Key {
+        tonic: 0,
+        mode: KeyMode::Major,
+    };
+    let harmony = Harmony::analyse(&score, Some(key)).unwrap();
+    let img = decode(&harmony_roll_png(&score, &harmony).unwrap());
+    assert_eq!((img.width(), img.height()), (32 * 8 + 54, 388));
+    for k in 0..4 {
+        assert!(pixels_of(&img, track_color(k)).len() > 100, "voice {k}");
+    }
+    // The numerals are drawn in the strip under the roll (dark text pixels there).
+    let dark = img
+        .enumerate_pixels()
+        .filter(|(_, y, p)| *y > 330 && p.0.iter().all(|&c| c < 80))
+        .count();
+    assert!(dark > 50, "{dark} dark pixels under the roll");
+    let empty = Multitrack::new(4, 100.0, vec![]);
+    assert!(matches!(
+        harmony_roll_png(&empty, &harmony),
+        Err(PlotError::Empty(_))
+    ));
+}
