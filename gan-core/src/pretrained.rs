@@ -283,13 +283,7 @@ impl TrainedModel {
     /// [`TrainedModel::held_out`], composed with `options` (say, another decoding).
     pub fn held_out_with(&self, data: &Dataset, options: &ComposeOptions) -> Result<HeldOut> {
         let split = self.config.split(data)?;
-        let mut ids: Vec<&str> = split
-            .eval
-            .sources
-            .iter()
-            .map(|(id, _)| id.as_str())
-            .collect();
-        ids.dedup();
+        let ids = split.eval.chorale_ids();
         HeldOut::compose(self.inference()?, &self.device, data, &ids, options)
     }
 

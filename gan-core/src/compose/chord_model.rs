@@ -157,8 +157,7 @@ impl ChordModel {
             path: path.clone(),
             reason,
         };
-        let text = std::fs::read_to_string(&path).map_err(|e| bad(e.to_string()))?;
-        let model: Self = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
+        let model: Self = crate::files::read_json(&path).map_err(bad)?;
         for m in [&model.major, &model.minor] {
             let n = m.chords.len();
             if n == 0

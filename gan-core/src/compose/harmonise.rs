@@ -202,14 +202,7 @@ pub fn harmonise(
             // The best figure that makes no parallel fifths or octaves with another voice.
             for (_, m) in ranked {
                 out[i][t1..t2].fill(Some(m));
-                let at =
-                    |t: usize| -> [Option<u8>; 4] { [melody[t], out[0][t], out[1][t], out[2][t]] };
-                let (a, x, c) = (at(t0), at(t1), at(t2));
-                let bad = (0..4).filter(|&j| j != i + 1).any(|j| {
-                    parallel(a[i + 1], a[j], x[i + 1], x[j])
-                        || parallel(x[i + 1], x[j], c[i + 1], c[j])
-                });
-                if !bad {
+                if !figure_makes_parallels(melody, &out, i, t0) {
                     break;
                 }
                 out[i][t1..t2].fill(Some(p));
@@ -227,18 +220,29 @@ pub fn harmonise(
             if out[i][t1] == out[i][t0] {
                 continue;
             }
-            let at = |t: usize| -> [Option<u8>; 4] { [melody[t], out[0][t], out[1][t], out[2][t]] };
-            let (a, m, c) = (at(t0), at(t1), at(t2));
-            let bad = (0..4).filter(|&j| j != i + 1).any(|j| {
-                parallel(a[i + 1], a[j], m[i + 1], m[j]) || parallel(m[i + 1], m[j], c[i + 1], c[j])
-            });
-            if bad {
+            if figure_makes_parallels(melody, &out, i, t0) {
                 let p = out[i][t0];
                 out[i][t1..t2].fill(p);
             }
         }
     }
     out
+}
+
+/// Whether lower voice `i`'s figure in the beat from step `t0` (its second eighth) makes
+/// parallel fifths or octaves, into it or out of it, with another voice (voice `i` taken as
+/// the first of each pair).
+fn figure_makes_parallels(
+    melody: &[Option<u8>],
+    out: &[Vec<Option<u8>>; 3],
+    i: usize,
+    t0: usize,
+) -> bool {
+    let at = |t: usize| -> [Option<u8>; 4] { [melody[t], out[0][t], out[1][t], out[2][t]] };
+    let (a, m, c) = (at(t0), at(t0 + STEPS_PER_BEAT / 2), at(t0 + STEPS_PER_BEAT));
+    (0..4).filter(|&j| j != i + 1).any(|j| {
+        parallel(a[i + 1], a[j], m[i + 1], m[j]) || parallel(m[i + 1], m[j], c[i + 1], c[j])
+    })
 }
 
 /// Whether two voices move from `a0`/`b0` to `a1`/`b1` in parallel fifths or octaves (or by
@@ -490,14 +494,7 @@ fn movement(v: &Voicing, s0: Option<u8>, w: &Voicing, s1: Option<u8>, costs: &Ch
             else {
                 continue;
             };
-            let (i0, i1) = (i16::from(a0) - i16::from(b0), i16::from(a1) - i16::from(b1));
-            let perfect = |x: i16| x.rem_euclid(12) == 7 || x.rem_euclid(12) == 0;
-            if a0 != a1
-                && b0 != b1
-                && perfect(i0)
-                && perfect(i1)
-                && i0.rem_euclid(12) == i1.rem_euclid(12)
-            {
+            if parallel(before[i], before[j], after[i], after[j]) {
                 cost += costs.parallel;
             }
             // Overlap: a voice moves past where its neighbour just was.
@@ -505,6 +502,8 @@ fn movement(v: &Voicing, s0: Option<u8>, w: &Voicing, s1: Option<u8>, costs: &Ch
                 cost += 1.0;
             }
             // Hidden fifths and octaves between the outer voices, the soprano by leap.
+            let (i0, i1) = (i16::from(a0) - i16::from(b0), i16::from(a1) - i16::from(b1));
+            let perfect = |x: i16| x.rem_euclid(12) == 7 || x.rem_euclid(12) == 0;
             if (i, j) == (0, 3) && perfect(i1) && !perfect(i0) {
                 let (ds, db) = (i16::from(a1) - i16::from(a0), i16::from(b1) - i16::from(b0));
                 if ds.signum() == db.signum() && ds.abs() > 2 {

@@ -21,7 +21,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::metrics::harmony::{pitch_classes, Chord};
+use crate::metrics::harmony::chord_at;
 use crate::metrics::voice_leading::{Lines, Rule, VoiceLeading, VoiceRanges, DROP_OUT_STEPS};
 use crate::metrics::Key;
 use crate::roll::{pickup_after_cut, STEPS_PER_BAR, STEPS_PER_BEAT};
@@ -175,9 +175,8 @@ fn local_cost(
     let no_chords = (start.next_multiple_of(STEPS_PER_BEAT)..end)
         .step_by(STEPS_PER_BEAT)
         .filter(|&t| {
-            let pitches: Vec<u8> = (0..4).filter_map(|k| lines.at(k, t)).collect();
-            let bass = pitches.iter().min().copied().unwrap_or(0);
-            pitches.len() >= 3 && Chord::identify(pitch_classes(pitches), bass, key).is_none()
+            let voices = (0..4).filter(|&k| lines.at(k, t).is_some()).count();
+            voices >= 3 && chord_at(lines, t, key).is_none()
         })
         .count();
     findings + NO_CHORD_WEIGHT * no_chords as f64

@@ -68,6 +68,17 @@ pub struct Snippets {
 }
 
 impl Snippets {
+    /// The ids of the chorales the snippets come from, each once, in the snippets' order.
+    pub fn chorale_ids(&self) -> Vec<&str> {
+        let mut ids: Vec<&str> = Vec::new();
+        for (id, _) in &self.sources {
+            if !ids.contains(&id.as_str()) {
+                ids.push(id);
+            }
+        }
+        ids
+    }
+
     /// The number of snippets.
     pub fn len(&self) -> usize {
         self.sources.len()

@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use crate::roll::Track;
+use crate::roll::{Note, Track};
 
 /// Krumhansl & Kessler (1982): how well each pitch class, from the tonic up, fits a major key.
 const MAJOR_PROFILE: [f64; 12] = [
@@ -53,13 +53,8 @@ impl Key {
     /// The best-fitting key of the notes of `tracks`, each note weighted by its length; `None`
     /// when they hold no notes, or all pitch classes sound equally long.
     pub fn estimate<'a>(tracks: impl IntoIterator<Item = &'a Track>) -> Option<Key> {
-        let mut durations = [0.0f64; 12];
-        for track in tracks {
-            for note in track.notes() {
-                durations[usize::from(note.pitch % 12)] += (note.end - note.start) as f64;
-            }
-        }
-        Self::from_durations(&durations)
+        let notes: Vec<Note> = tracks.into_iter().flat_map(Track::notes).collect();
+        Self::from_durations(&durations(&notes))
     }
 
     /// The key of a melody: among the keys that fit its notes' durations nearly as well as the
@@ -70,11 +65,7 @@ impl Key {
     pub fn of_melody(melody: &Track) -> Option<Key> {
         let notes = melody.notes();
         let last = notes.iter().max_by_key(|n| (n.end, n.pitch))?.pitch % 12;
-        let mut durations = [0.0f64; 12];
-        for note in &notes {
-            durations[usize::from(note.pitch % 12)] += (note.end - note.start) as f64;
-        }
-        let fits = Self::fits(&durations);
+        let fits = Self::fits(&durations(&notes));
         let best = fits
             .iter()
             .map(|(r, _)| *r)
@@ -120,39 +111,21 @@ impl Key {
     /// The best-fitting key of the time each pitch class sounds (index 0 = C); `None` when
     /// nothing sounds, or all pitch classes sound equally long.
     pub fn from_durations(durations: &[f64; 12]) -> Option<Key> {
-        let mut best: Option<(f64, Key)> = None;
-        for tonic in 0..12u8 {
-            for (mode, profile) in [
-                (KeyMode::Major, &MAJOR_PROFILE),
-                (KeyMode::Minor, &MINOR_PROFILE),
-            ] {
-                let rotated: [f64; 12] =
-                    std::array::from_fn(|pc| profile[(pc + 12 - usize::from(tonic)) % 12]);
-                let r = correlation(durations, &rotated)?;
-                if best.is_none_or(|(b, _)| r > b) {
-                    best = Some((r, Key { tonic, mode }));
-                }
-            }
-        }
-        best.map(|(_, key)| key)
+        // The first of equally good fits, in the order of `fits`.
+        Self::fits(durations)
+            .into_iter()
+            .fold(None, |best: Option<(f64, Key)>, (r, key)| match best {
+                Some((b, _)) if r <= b => best,
+                _ => Some((r, key)),
+            })
+            .map(|(_, key)| key)
     }
 
     /// The key named by a tonic ("C", "F#", "Bb", "E-") and a mode ("major" or "minor"), as
     /// the data set's index writes them; `None` for any other name.
     pub fn named(tonic: &str, mode: &str) -> Option<Key> {
         let mut chars = tonic.chars();
-        let letter = chars.next()?;
-        let base: i32 = match letter.to_ascii_uppercase() {
-            'C' => 0,
-            'D' => 2,
-            'E' => 4,
-            'F' => 5,
-            'G' => 7,
-            'A' => 9,
-            'B' => 11,
-            _ => return None,
-        };
-        let mut pc = base;
+        let mut pc = letter_pitch_class(chars.next()?)?;
         for accidental in chars {
             pc += match accidental {
                 '#' => 1,
@@ -224,16 +197,7 @@ impl std::str::FromStr for Key {
         };
         let mut chars = text.trim().chars();
         let letter = chars.next().ok_or_else(bad)?;
-        let mut tonic: i32 = match letter.to_ascii_uppercase() {
-            'C' => 0,
-            'D' => 2,
-            'E' => 4,
-            'F' => 5,
-            'G' => 7,
-            'A' => 9,
-            'B' => 11,
-            _ => return Err(bad()),
-        };
+        let mut tonic = letter_pitch_class(letter).ok_or_else(bad)?;
         let mut rest = chars.as_str();
         'accidentals: loop {
             for (spelling, shift) in ACCIDENTALS {
@@ -293,6 +257,30 @@ impl fmt::Display for Key {
         };
         write!(f, "{} {mode}", NAMES[usize::from(self.tonic % 12)])
     }
+}
+
+/// The time each pitch class sounds in `notes` (index 0 = C).
+fn durations(notes: &[Note]) -> [f64; 12] {
+    let mut durations = [0.0f64; 12];
+    for note in notes {
+        durations[usize::from(note.pitch % 12)] += (note.end - note.start) as f64;
+    }
+    durations
+}
+
+/// The pitch class of a note letter, C = 0 (either case); `None` for any other character.
+fn letter_pitch_class(letter: char) -> Option<i32> {
+    let pc = match letter.to_ascii_uppercase() {
+        'C' => 0,
+        'D' => 2,
+        'E' => 4,
+        'F' => 5,
+        'G' => 7,
+        'A' => 9,
+        'B' => 11,
+        _ => return None,
+    };
+    Some(pc)
 }
 
 /// Pearson's correlation of `a` and `b`; `None` when either is constant.

@@ -25,7 +25,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::audio::{wav_bytes, AudioError, SynthConfig};
 use crate::compose::{Arrangement, ComposeError, ComposeOptions};
-use crate::metrics::harmony::{Chord, Harmony};
+use crate::metrics::harmony::Harmony;
 use crate::metrics::voice_leading::VoiceLeadingError;
 use crate::midi::{melody, read_midi, twinkle_twinkle, write_midi, Melody, MidiError, TUNES};
 use crate::roll::{Multitrack, Track, STEPS_PER_BAR, STEPS_PER_BEAT, VOICE_NAMES};
@@ -490,7 +490,6 @@ struct HarmonyData {
 impl HarmonyData {
     /// The page's view of `harmony`.
     fn of(harmony: &Harmony) -> Self {
-        let name = |c: Option<Chord>| c.map_or("–".to_string(), |c| c.numeral(harmony.key));
         Self {
             summary: harmony.rates.summary(),
             chords: harmony
@@ -501,7 +500,7 @@ impl HarmonyData {
             cadences: harmony
                 .cadences
                 .iter()
-                .map(|c| format!("{} {}–{} {}", c.at, name(c.before), name(c.last), c.kind))
+                .map(|c| c.describe(harmony.key))
                 .collect(),
         }
     }

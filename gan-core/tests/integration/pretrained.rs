@@ -118,6 +118,16 @@ fn gan_compose_with_no_flags_writes_midi_and_wav_that_pretty_midi_reads() {
     }
 }
 
+/// Every shipped melody, Twinkle last: (name, melody, pickup steps).
+fn melodies() -> Vec<(&'static str, gan_core::roll::Multitrack, usize)> {
+    let mut melodies: Vec<_> = TUNES
+        .iter()
+        .map(|t| (t.name, t.to_multitrack(), t.pickup_steps))
+        .collect();
+    melodies.push(("twinkle_twinkle", twinkle_twinkle(), 0));
+    melodies
+}
+
 /// The targets of voice leading a choir could sing, on every shipped melody composed with the
 /// defaults: at most 0.5 parallel fifths or octaves per 100 two-voice moves, every lower voice
 /// sounding at least 90 % of the piece, crossing at most 1.5 % and at least 85 % of the lower
@@ -125,12 +135,7 @@ fn gan_compose_with_no_flags_writes_midi_and_wav_that_pretty_midi_reads() {
 #[test]
 fn every_melody_gets_voice_leading_a_choir_could_sing() {
     let model = TrainedModel::load_default().unwrap();
-    let mut melodies: Vec<_> = TUNES
-        .iter()
-        .map(|t| (t.name, t.to_multitrack(), t.pickup_steps))
-        .collect();
-    melodies.push(("twinkle_twinkle", twinkle_twinkle(), 0));
-    for (name, melody, pickup) in melodies {
+    for (name, melody, pickup) in melodies() {
         let options = ComposeOptions {
             pickup_steps: pickup,
             samples: 2,
@@ -163,14 +168,9 @@ fn every_melody_gets_voice_leading_a_choir_could_sing() {
 fn every_melody_gets_chords_on_its_beats_and_an_authentic_final_cadence() {
     use gan_core::metrics::harmony::CadenceKind;
     let model = TrainedModel::load_default().unwrap();
-    let mut melodies: Vec<_> = TUNES
-        .iter()
-        .map(|t| (t.name, t.to_multitrack(), t.pickup_steps))
-        .collect();
-    melodies.push(("twinkle_twinkle", twinkle_twinkle(), 0));
     let (mut complete, mut no_chord, mut n) = (0.0, 0.0, 0.0);
     let mut modes = Vec::new();
-    for (name, melody, pickup) in melodies {
+    for (name, melody, pickup) in melodies() {
         let options = ComposeOptions {
             pickup_steps: pickup,
             samples: 2,

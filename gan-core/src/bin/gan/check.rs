@@ -59,13 +59,13 @@ pub fn run(args: Args) -> gan_core::Result<()> {
     let piece = read_voices_file(&args.file, STEPS_PER_BEAT, N_TRACKS)?;
     let bach = BachReference::load_default()?;
     let pickup = args.pickup.unwrap_or(piece.pickup_steps);
-    let piece = with_phrase_bars(piece, bars.as_deref(), pickup, &args.file)?;
+    let piece = with_phrase_bars(piece, bars.as_deref(), pickup, &args.file)?.with_pickup(pickup);
     let report = match key {
         Some(key) => VoiceLeading::analyse_in_key(&piece, pickup, &bach.ranges, Some(key)),
         None => VoiceLeading::analyse(&piece, pickup, &bach.ranges),
     }
     .map_err(|e| with_file(e.into(), &args.file))?;
-    let harmony = match Harmony::analyse(&piece.clone().with_pickup(pickup), key) {
+    let harmony = match Harmony::analyse(&piece, key) {
         Ok(h) => Some(h),
         Err(HarmonyError::NoKey) => None,
         Err(e) => return Err(with_file(e.into(), &args.file)),

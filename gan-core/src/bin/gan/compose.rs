@@ -131,12 +131,7 @@ pub fn run(args: Args) -> gan_core::Result<()> {
             let cadences: Vec<String> = harmony
                 .cadences
                 .iter()
-                .map(|c| {
-                    let name = |c: Option<gan_core::metrics::harmony::Chord>| {
-                        c.map_or("–".to_string(), |c| c.numeral(harmony.key))
-                    };
-                    format!("{} {}–{} {}", c.at, name(c.before), name(c.last), c.kind)
-                })
+                .map(|c| c.describe(harmony.key))
                 .collect();
             crate::say!("  cadences:  {}", cadences.join(", "));
         }

@@ -128,15 +128,7 @@ pub fn run(args: Args) -> gan_core::Result<()> {
         crate::say!("wrote {}", path.display());
         let model = TrainedModel::open(gan_core::pretrained::default_dir())?;
         let split = model.config.split(&data)?;
-        let mut ids: Vec<&str> = split
-            .train
-            .sources
-            .iter()
-            .map(|(id, _)| id.as_str())
-            .collect();
-        ids.sort_unstable();
-        ids.dedup();
-        let chords = ChordModel::learn(&data, &ids)?;
+        let chords = ChordModel::learn(&data, &split.train.chorale_ids())?;
         let path = data.dir.join(CHORD_MODEL_FILE);
         write_atomic(&path, (chords.to_json() + "\n").as_bytes())?;
         crate::say!(

@@ -41,12 +41,7 @@ impl HarmonyReference {
     /// Reads the reference from `dir`/[`HARMONY_FILE`].
     pub fn load(dir: impl AsRef<Path>) -> Result<Self, HarmonyError> {
         let path = dir.as_ref().join(HARMONY_FILE);
-        let bad = |reason: String| HarmonyError::Reference {
-            path: path.clone(),
-            reason,
-        };
-        let text = std::fs::read_to_string(&path).map_err(|e| bad(e.to_string()))?;
-        serde_json::from_str(&text).map_err(|e| bad(e.to_string()))
+        crate::files::read_json(&path).map_err(|reason| HarmonyError::Reference { path, reason })
     }
 
     /// Reads the reference shipped in the data directory ([`crate::data::default_dir`]).

@@ -76,6 +76,15 @@ pub struct Cadence {
 }
 
 impl Cadence {
+    /// The cadence as one line in `key`: "12:3 V–I authentic" ("–" for no chord).
+    pub fn describe(&self, key: Key) -> String {
+        let (before, last) = (
+            super::numeral(self.before, key),
+            super::numeral(self.last, key),
+        );
+        format!("{} {before}–{last} {}", self.at, self.kind)
+    }
+
     /// The cadence ending at step `end` of `lines` in `key`; `None` when nothing sounds before it.
     pub fn at_end(lines: &Lines, end: usize, pickup_steps: usize, key: Key) -> Option<Cadence> {
         let end = end.min(lines.len());
@@ -90,7 +99,7 @@ impl Cadence {
         }
         let beat = start - start % STEPS_PER_BEAT;
         let last =
-            sonority(lines, last_step, Some(key)).or_else(|| sonority(lines, beat, Some(key)));
+            chord_at(lines, last_step, Some(key)).or_else(|| chord_at(lines, beat, Some(key)));
         // The bass note before the one sounding at the last chord.
         let bass_now = lines.at(3, start);
         let mut t = start;
@@ -118,8 +127,8 @@ impl Cadence {
     }
 }
 
-/// The chord that the voices sounding at step `t` make, if they make one.
-pub(super) fn sonority(lines: &Lines, t: usize, key: Option<Key>) -> Option<Chord> {
+/// The chord that the voices sounding at step `t` of `lines` make, if they make one.
+pub fn chord_at(lines: &Lines, t: usize, key: Option<Key>) -> Option<Chord> {
     let pitches: Vec<u8> = (0..4).filter_map(|k| lines.at(k, t)).collect();
     let bass = *pitches.iter().min()?;
     Chord::identify(super::chord::pitch_classes(pitches), bass, key)

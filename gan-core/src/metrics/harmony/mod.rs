@@ -13,11 +13,12 @@ mod cadence;
 mod chord;
 
 pub use bach::{HarmonyReference, HARMONY_FILE};
-pub use cadence::{Cadence, CadenceKind};
+pub use cadence::{chord_at, Cadence, CadenceKind};
 pub use chord::{degree, pitch_classes, Chord, Class, PitchClassSet, Quality};
 
 use serde::{Deserialize, Serialize};
 
+use crate::metrics::finite_mean;
 use crate::metrics::voice_leading::null_nan::number;
 use crate::metrics::voice_leading::{BarBeat, Lines};
 use crate::metrics::Key;
@@ -68,14 +69,18 @@ pub struct BeatChord {
 impl BeatChord {
     /// The chord's Roman numeral in `key`, or "–" for no chord.
     pub fn numeral(&self, key: Key) -> String {
-        self.chord
-            .map_or_else(|| "–".to_string(), |c| c.numeral(key))
+        numeral(self.chord, key)
     }
 
     /// The beat's class.
     pub fn class(&self) -> Class {
         self.chord.map_or(Class::NoChord, |c| c.class())
     }
+}
+
+/// `chord`'s Roman numeral in `key`, or "–" for no chord.
+fn numeral(chord: Option<Chord>, key: Key) -> String {
+    chord.map_or_else(|| "–".to_string(), |c| c.numeral(key))
 }
 
 /// How the roots of successive different chords move: shares of the root changes.
@@ -161,14 +166,7 @@ fn share(num: usize, den: usize) -> f64 {
 impl HarmonyRates {
     /// Each rate's mean over `all` (NaNs left out); beats are summed.
     pub fn mean(all: &[HarmonyRates]) -> HarmonyRates {
-        let mean = |f: &dyn Fn(&HarmonyRates) -> f64| {
-            let values: Vec<f64> = all.iter().map(f).filter(|v| !v.is_nan()).collect();
-            if values.is_empty() {
-                f64::NAN
-            } else {
-                values.iter().sum::<f64>() / values.len() as f64
-            }
-        };
+        let mean = |f: &dyn Fn(&HarmonyRates) -> f64| finite_mean(all.iter().map(f));
         HarmonyRates {
             beats: all.iter().map(|r| r.beats).sum(),
             complete: mean(&|r| r.complete),
@@ -314,10 +312,9 @@ mod key_text {
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Key, D::Error> {
-        let text = String::deserialize(d)?;
-        let (tonic, mode) = text.split_once(' ').unwrap_or((&text, "major"));
-        Key::named(tonic, mode)
-            .ok_or_else(|| serde::de::Error::custom(format!("not a key: {text}")))
+        String::deserialize(d)?
+            .parse::<Key>()
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -360,7 +357,7 @@ impl Harmony {
                     at: BarBeat::at(t, pickup_steps),
                     voices: pitches.len(),
                     bass: pitches.iter().min().copied(),
-                    chord: cadence::sonority(lines, t, Some(key)),
+                    chord: chord_at(lines, t, Some(key)),
                 }
             })
             .collect();
@@ -411,20 +408,11 @@ impl Harmony {
         out
     }
 
-    /// The cadences, one per line: `bar 4:3  V–I  authentic`.
+    /// The cadences, one per line: `  4:3 V–I authentic`.
     pub fn cadences_text(&self) -> String {
-        let name = |c: Option<Chord>| c.map_or("–".to_string(), |c| c.numeral(self.key));
         self.cadences
             .iter()
-            .map(|c| {
-                format!(
-                    "  {}  {}–{}  {}\n",
-                    c.at,
-                    name(c.before),
-                    name(c.last),
-                    c.kind
-                )
-            })
+            .map(|c| format!("  {}\n", c.describe(self.key)))
             .collect()
     }
 

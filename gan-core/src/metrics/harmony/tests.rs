@@ -43,7 +43,7 @@ fn a_progression_is_named_beat_by_beat_with_its_cadence() {
     assert_eq!((h.rates.ends_on_tonic, h.rates.final_authentic), (1.0, 1.0));
     assert_eq!(h.rates.degrees[0], 0.5);
     assert!(
-        h.to_text(None).contains("V7–I  authentic"),
+        h.to_text(None).contains("V7–I authentic"),
         "{}",
         h.to_text(None)
     );

@@ -92,12 +92,8 @@ impl BachReference {
     /// Reads the reference from `dir`/[`REFERENCE_FILE`].
     pub fn load(dir: impl AsRef<Path>) -> Result<Self, VoiceLeadingError> {
         let path = dir.as_ref().join(REFERENCE_FILE);
-        let bad = |reason: String| VoiceLeadingError::Reference {
-            path: path.clone(),
-            reason,
-        };
-        let text = std::fs::read_to_string(&path).map_err(|e| bad(e.to_string()))?;
-        serde_json::from_str(&text).map_err(|e| bad(e.to_string()))
+        crate::files::read_json(&path)
+            .map_err(|reason| VoiceLeadingError::Reference { path, reason })
     }
 
     /// Reads the reference shipped in the data directory ([`crate::data::default_dir`]).
